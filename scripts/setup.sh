@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what Anchor's tests and benchmarks need on a fresh Debian/Ubuntu machine.
+# Idempotent: does nothing when everything is present. Uses sudo when not root.
+set -euo pipefail
+
+need=()
+command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
+command -v dotnet >/dev/null 2>&1 || need+=(dotnet-sdk-10.0)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "setup: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq "${need[@]}" >/dev/null

@@ -1,0 +1,241 @@
+using Anchor.Sip.Message;
+using Anchor.Sip.Text;
+
+namespace Anchor.Sip.Parsing;
+
+/// <summary>URI grammar of RFC 3261 §25.1 (SIP-URI, SIPS-URI) and RFC 3966 tel; other schemes as absoluteURI.</summary>
+internal static class SipUriParser
+{
+    public static bool TryParse(ReadOnlyMemory<byte> source, Segment seg, out SipUri uri)
+    {
+        uri = default;
+        ReadOnlySpan<byte> s = source.Span.Slice(seg.Offset, seg.Length);
+        int colon = s.IndexOf((byte)':');
+        if (colon <= 0 || !SipChars.IsAlpha(s[0]))
+        {
+            return false;
+        }
+
+        // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+        for (int i = 1; i < colon; i++)
+        {
+            byte b = s[i];
+            if (!(SipChars.IsAlpha(b) || SipChars.IsDigit(b) || b is (byte)'+' or (byte)'-' or (byte)'.'))
+            {
+                return false;
+            }
+        }
+
+        ReadOnlySpan<byte> schemeText = s[..colon];
+        UriScheme scheme = System.Text.Ascii.EqualsIgnoreCase(schemeText, "sip"u8) ? UriScheme.Sip
+            : System.Text.Ascii.EqualsIgnoreCase(schemeText, "sips"u8) ? UriScheme.Sips
+            : System.Text.Ascii.EqualsIgnoreCase(schemeText, "tel"u8) ? UriScheme.Tel
+            : UriScheme.Other;
+        var schemeSeg = new Segment(seg.Offset, colon);
+
+        if (scheme is not (UriScheme.Sip or UriScheme.Sips))
+        {
+            // absoluteURI / telephone-subscriber: no whitespace, no delimiters that would end a header value.
+            if (colon + 1 >= s.Length)
+            {
+                return false;
+            }
+
+            foreach (byte b in s[(colon + 1)..])
+            {
+                if (b <= 0x20 || b >= 0x7f || b is (byte)'<' or (byte)'>' or (byte)'"')
+                {
+                    return false;
+                }
+            }
+
+            uri = new SipUri(source, seg, scheme, schemeSeg, default, default, default, 0, default, default, false, false);
+            return true;
+        }
+
+        int p = colon + 1;
+        int at = s[p..].IndexOf((byte)'@');
+        Segment user = default, password = default;
+        bool hasUser = false;
+        if (at >= 0)
+        {
+            // userinfo = ( user / telephone-subscriber ) [ ":" password ] "@"
+            ReadOnlySpan<byte> userinfo = s.Slice(p, at);
+            int pc = userinfo.IndexOf((byte)':');
+            ReadOnlySpan<byte> u = pc < 0 ? userinfo : userinfo[..pc];
+            if (u.IsEmpty || !AllOf(u, Kind.User) || !Escaping.IsValid(u))
+            {
+                return false;
+            }
+
+            user = new Segment(seg.Offset + p, u.Length);
+            if (pc >= 0)
+            {
+                ReadOnlySpan<byte> pw = userinfo[(pc + 1)..];
+                if (!AllOf(pw, Kind.Password) || !Escaping.IsValid(pw))
+                {
+                    return false;
+                }
+
+                password = new Segment(seg.Offset + p + pc + 1, pw.Length);
+            }
+
+            hasUser = true;
+            p += at + 1;
+        }
+
+        // hostport = host [ ":" port ]
+        int hostStart = p;
+        bool ipv6 = false;
+        if (p < s.Length && s[p] == '[')
+        {
+            int close = s[p..].IndexOf((byte)']');
+            if (close < 0 || !IsIPv6Text(s.Slice(p + 1, close - 1)))
+            {
+                return false;
+            }
+
+            p += close + 1;
+            ipv6 = true;
+        }
+        else
+        {
+            while (p < s.Length && (SipChars.IsHostChar(s[p]) || s[p] == '_'))
+            {
+                p++;
+            }
+        }
+
+        if (p == hostStart)
+        {
+            return false;
+        }
+
+        var host = new Segment(seg.Offset + hostStart, p - hostStart);
+        int port = 0;
+        if (p < s.Length && s[p] == ':')
+        {
+            int ps = ++p;
+            while (p < s.Length && SipChars.IsDigit(s[p]))
+            {
+                p++;
+            }
+
+            if (!SipChars.TryParseUInt(s[ps..p], 65535, out ulong pv))
+            {
+                return false;
+            }
+
+            port = (int)pv;
+        }
+
+        Segment parameters = default;
+        if (p < s.Length && s[p] == ';')
+        {
+            int ps = ++p;
+            while (p < s.Length && s[p] != '?')
+            {
+                byte b = s[p];
+                if (!(SipChars.IsParamChar(b) || b is (byte)'%' or (byte)';' or (byte)'='))
+                {
+                    return false;
+                }
+
+                p++;
+            }
+
+            ReadOnlySpan<byte> list = s[ps..p];
+            if (!Escaping.IsValid(list) || !ValidUriParams(list))
+            {
+                return false;
+            }
+
+            parameters = new Segment(seg.Offset + ps, p - ps);
+        }
+
+        Segment headers = default;
+        if (p < s.Length && s[p] == '?')
+        {
+            int hs = ++p;
+            while (p < s.Length && (SipChars.IsHeaderChar(s[p]) || s[p] is (byte)'%' or (byte)'=' or (byte)'&'))
+            {
+                p++;
+            }
+
+            if (p == hs || !Escaping.IsValid(s[hs..p]))
+            {
+                return false;
+            }
+
+            headers = new Segment(seg.Offset + hs, p - hs);
+        }
+
+        if (p != s.Length)
+        {
+            return false;
+        }
+
+        uri = new SipUri(source, seg, scheme, schemeSeg, user, password, host, port, parameters, headers, hasUser, ipv6);
+        return true;
+    }
+
+    private static bool ValidUriParams(ReadOnlySpan<byte> list)
+    {
+        // uri-parameter = pname [ "=" pvalue ]; no empty pname.
+        while (true)
+        {
+            int semi = list.IndexOf((byte)';');
+            ReadOnlySpan<byte> item = semi < 0 ? list : list[..semi];
+            int eq = item.IndexOf((byte)'=');
+            if (item.IsEmpty || eq == 0 || (eq > 0 && item[(eq + 1)..].IndexOf((byte)'=') >= 0))
+            {
+                return false;
+            }
+
+            if (semi < 0)
+            {
+                return true;
+            }
+
+            list = list[(semi + 1)..];
+        }
+    }
+
+    private enum Kind
+    {
+        User,
+        Password,
+    }
+
+    private static bool AllOf(ReadOnlySpan<byte> s, Kind kind)
+    {
+        foreach (byte b in s)
+        {
+            bool ok = b == '%' || (kind == Kind.User ? SipChars.IsUserChar(b) : SipChars.IsPasswordChar(b));
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    internal static bool IsIPv6Text(ReadOnlySpan<byte> s)
+    {
+        if (s.Length < 2)
+        {
+            return false;
+        }
+
+        foreach (byte b in s)
+        {
+            if (!(SipChars.IsHex(b) || b is (byte)':' or (byte)'.'))
+            {
+                return false;
+            }
+        }
+
+        return s.IndexOf((byte)':') >= 0;
+    }
+}
