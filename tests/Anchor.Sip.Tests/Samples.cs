@@ -1,0 +1,52 @@
+using System.Text;
+
+namespace Anchor.Sip.Tests;
+
+/// <summary>Typical messages, as phones send them.</summary>
+internal static class Samples
+{
+    private const string Sdp =
+        "v=0\r\n" +
+        "o=alice 2890844526 2890844526 IN IP4 192.0.2.10\r\n" +
+        "s=-\r\n" +
+        "c=IN IP4 192.0.2.10\r\n" +
+        "t=0 0\r\n" +
+        "m=audio 49170 RTP/AVP 0 8\r\n" +
+        "a=sendrecv\r\n" +
+        "a=ptime:20\r\n";
+
+    public static readonly string Invite =
+        "INVITE sip:102@pbx.test SIP/2.0\r\n" +
+        "Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK776asdhds;rport\r\n" +
+        "Max-Forwards: 70\r\n" +
+        "To: <sip:102@pbx.test>\r\n" +
+        "From: \"Alice\" <sip:101@pbx.test>;tag=1928301774\r\n" +
+        "Call-ID: a84b4c76e66710@pc33.example.com\r\n" +
+        "CSeq: 314159 INVITE\r\n" +
+        "Contact: <sip:101@192.0.2.10:5062;transport=udp>\r\n" +
+        "Route: <sip:pbx.test;lr>\r\n" +
+        "Supported: replaces, timer\r\n" +
+        "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n" +
+        "User-Agent: Test Phone 1.0\r\n" +
+        "Content-Type: application/sdp\r\n" +
+        $"Content-Length: {Sdp.Length}\r\n" +
+        "\r\n" +
+        Sdp;
+
+    public const string Register =
+        "REGISTER sip:pbx.test SIP/2.0\r\n" +
+        "Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKnashds7;rport\r\n" +
+        "Max-Forwards: 70\r\n" +
+        "To: <sip:101@pbx.test>\r\n" +
+        "From: <sip:101@pbx.test>;tag=456248\r\n" +
+        "Call-ID: 843817637684230@998sdasdh09\r\n" +
+        "CSeq: 1826 REGISTER\r\n" +
+        "Contact: <sip:101@192.0.2.10:5062>;expires=3600;+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-000A95A0E128>\";reg-id=1\r\n" +
+        "Authorization: Digest username=\"101\", realm=\"pbx.test\", nonce=\"abc\", uri=\"sip:pbx.test\", response=\"0123456789abcdef0123456789abcdef\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"xyz\"\r\n" +
+        "Expires: 3600\r\n" +
+        "User-Agent: Test Phone 1.0\r\n" +
+        "Content-Length: 0\r\n" +
+        "\r\n";
+
+    public static byte[] Bytes(string s) => Encoding.UTF8.GetBytes(s);
+}
