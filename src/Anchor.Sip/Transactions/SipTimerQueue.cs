@@ -1,0 +1,123 @@
+namespace Anchor.Sip.Transactions;
+
+/// <summary>
+/// The one timer mechanism of the stack: a priority queue of (due time, target, timer id, generation) behind a single
+/// <see cref="ITimer"/> armed for the earliest entry. Nothing is cancelled in the queue: a target re-arming a timer bumps
+/// its generation and ignores the stale expiry (no allocation, no search). Runs on <see cref="TimeProvider"/>, so tests
+/// drive every transaction timer with a fake clock.
+/// </summary>
+internal sealed class SipTimerQueue : IDisposable
+{
+    private readonly TimeProvider _time;
+    private readonly PriorityQueue<Entry, long> _queue = new();
+    private readonly Lock _lock = new();
+    private readonly ITimer _timer;
+    private long _armedFor = long.MaxValue;
+    private bool _disposed;
+
+    public SipTimerQueue(TimeProvider time)
+    {
+        _time = time;
+        _timer = time.CreateTimer(_ => Fire(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    public void Schedule(TimeSpan delay, ITimerTarget target, int timer, int generation)
+    {
+        long now = _time.GetTimestamp();
+        long due = now + (long)(delay.TotalSeconds * _time.TimestampFrequency);
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _queue.Enqueue(new Entry(target, timer, generation), due);
+            if (due < _armedFor)
+            {
+                _armedFor = due;
+                Arm(due, now);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Called under the lock, so concurrent schedules cannot arm out of order. The wait is at least 1 ms: a zero due time
+    /// may run the callback synchronously inside Change (FakeTimeProvider does), which would re-enter under the lock.
+    /// </summary>
+    private void Arm(long due, long now)
+    {
+        TimeSpan wait = due <= now ? TimeSpan.Zero : _time.GetElapsedTime(now, due);
+        if (wait < TimeSpan.FromMilliseconds(1))
+        {
+            wait = TimeSpan.FromMilliseconds(1);
+        }
+
+        try
+        {
+            _timer.Change(wait, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private void Fire()
+    {
+        while (true)
+        {
+            Entry e;
+            long now = _time.GetTimestamp();
+            lock (_lock)
+            {
+                if (_disposed || !_queue.TryPeek(out e, out long due))
+                {
+                    _armedFor = long.MaxValue;
+                    return;
+                }
+
+                if (due > now)
+                {
+                    _armedFor = due;
+                    Arm(due, now);
+                    return;
+                }
+
+                _queue.Dequeue();
+            }
+
+            try
+            {
+                e.Target.OnTimer(e.Timer, e.Generation);
+            }
+            catch (Exception)
+            {
+                // A failing target must not stop every other transaction's timers.
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            _queue.Clear();
+        }
+
+        _timer.Dispose();
+    }
+
+    private readonly record struct Entry(ITimerTarget Target, int Timer, int Generation);
+}

@@ -1,0 +1,325 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using Anchor.Sip.Message;
+using Anchor.Sip.Parsing;
+using Anchor.Sip.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Anchor.Sip.Transactions;
+
+/// <summary>
+/// Matches messages to transactions (RFC 3261 §17.1.3, §17.2.3, with the RFC 2543 fallback), creates server transactions
+/// for new requests, and runs client transactions for the TU. All timers run on one <see cref="SipTimerQueue"/>.
+/// </summary>
+public sealed class TransactionLayer : ISipMessageSink, IDisposable
+{
+    private readonly ISipSender _sender;
+    private readonly ITransactionUser _tu;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, ServerTransaction> _server = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ClientTransaction> _client = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _mergeIds = new(StringComparer.Ordinal);
+
+    public TransactionLayer(ISipSender sender, ITransactionUser tu, TimeProvider? time = null, SipTimerSettings? timers = null,
+        ILogger? log = null, string serverHeader = "Anchor")
+    {
+        _sender = sender;
+        _tu = tu;
+        Time = time ?? TimeProvider.System;
+        Timers = timers ?? SipTimerSettings.Default;
+        TimerQueue = new SipTimerQueue(Time);
+        _log = log ?? NullLogger.Instance;
+        ServerHeader = serverHeader;
+    }
+
+    public TimeProvider Time { get; }
+
+    public SipTimerSettings Timers { get; }
+
+    public string ServerHeader { get; }
+
+    /// <summary>Send 100 Trying as soon as an INVITE arrives (§17.2.1, §16.2 step for stateful proxies).</summary>
+    public bool AutoTrying { get; init; } = true;
+
+    public int ServerTransactionCount => _server.Count;
+
+    public int ClientTransactionCount => _client.Count;
+
+    internal SipTimerQueue TimerQueue { get; }
+
+    public void OnMessage(SipMessage message, ReceivedFrom from)
+    {
+        if (message.IsResponse)
+        {
+            if (_client.TryGetValue(ClientKey(message.TopVia.Branch, message.CSeqMethodSegment, message), out ClientTransaction? ct))
+            {
+                ct.OnResponse(message);
+            }
+            else
+            {
+                _tu.OnStrayResponse(message, from);
+            }
+
+            return;
+        }
+
+        string key = ServerKey(message);
+        if (message.Method == SipMethod.Ack)
+        {
+            if (_server.TryGetValue(key, out ServerTransaction? inv) && inv.State != ServerTransactionState.Accepted)
+            {
+                inv.OnRetransmission(message);
+            }
+            else
+            {
+                _tu.OnAck(message, from, inv);
+            }
+
+            return;
+        }
+
+        if (_server.TryGetValue(key, out ServerTransaction? existing))
+        {
+            existing.OnRetransmission(message);
+            return;
+        }
+
+        var tx = new ServerTransaction(this, key, message, from, ResponseDestination(message, from));
+        if (!_server.TryAdd(key, tx))
+        {
+            // Two copies raced in on different threads (TCP and UDP at once): the other one won.
+            _server[key].OnRetransmission(message);
+            return;
+        }
+
+        if (message.Method == SipMethod.Cancel)
+        {
+            HandleCancel(tx, message);
+            return;
+        }
+
+        if (!message.To.HasTag)
+        {
+            string mergeId = MergeId(message);
+            if (!_mergeIds.TryAdd(mergeId, key) && _mergeIds.TryGetValue(mergeId, out string? owner) && owner != key)
+            {
+                tx.IsMergedRequest = true;
+            }
+        }
+
+        if (AutoTrying && tx.IsInvite)
+        {
+            tx.Respond(100, "Trying");
+        }
+
+        _tu.OnRequest(tx);
+    }
+
+    /// <summary>§9.2: a CANCEL is answered by its own transaction; the INVITE it names is the TU's to end.</summary>
+    private void HandleCancel(ServerTransaction cancelTx, SipMessage cancel)
+    {
+        string inviteKey = ServerKey(cancel, SipMethod.Invite);
+        if (!_server.TryGetValue(inviteKey, out ServerTransaction? invite))
+        {
+            cancelTx.Respond(481, "Call/Transaction Does Not Exist");
+            return;
+        }
+
+        cancelTx.Respond(200, "OK");
+        if (invite.State == ServerTransactionState.Proceeding)
+        {
+            _tu.OnCancel(invite, cancel);
+        }
+    }
+
+    /// <summary>Starts a client transaction for a request the TU built (its top Via carries the branch). The TU hears every response.</summary>
+    public ClientTransaction SendRequest(byte[] request, SipEndPoint destination, IClientTransactionUser user)
+    {
+        SipParseResult r = SipParser.ParseDatagram(request);
+        if (r.Status != SipParseStatus.Complete || !r.Message!.IsRequest || r.Message.Method == SipMethod.Ack)
+        {
+            throw new ArgumentException($"Not a request a client transaction can send: {r.ErrorReason}", nameof(request));
+        }
+
+        SipMessage m = r.Message;
+        string key = ClientKey(m.TopVia.Branch, m.MethodSegment, m);
+        var tx = new ClientTransaction(this, key, m, request, destination, user);
+        if (!_client.TryAdd(key, tx))
+        {
+            throw new InvalidOperationException("A client transaction with this branch and method is already running");
+        }
+
+        tx.Start();
+        return tx;
+    }
+
+    /// <summary>Sends a request and waits for its final response; null on timeout or transport error.</summary>
+    public Task<SipMessage?> RequestAsync(byte[] request, SipEndPoint destination)
+    {
+        var waiter = new FinalResponseWaiter();
+        SendRequest(request, destination, waiter);
+        return waiter.Task;
+    }
+
+    /// <summary>Sends a message outside any transaction (ACK for 2xx, stateless forwarding).</summary>
+    public ValueTask<bool> SendStatelessAsync(ReadOnlyMemory<byte> message, SipEndPoint destination) => _sender.SendAsync(message, destination);
+
+    internal static byte[] BuildAckForNon2xx(SipMessage invite, SipMessage response) => SipRequestFactory.AckForNon2xx(invite, response);
+
+    internal void Transmit(byte[] data, SipEndPoint destination, object? onError)
+    {
+        ValueTask<bool> send = _sender.SendAsync(data, destination);
+        if (send.IsCompletedSuccessfully)
+        {
+            if (!send.Result)
+            {
+                ReportTransportError(onError, destination);
+            }
+
+            return;
+        }
+
+        _ = AwaitSend(send, onError, destination);
+    }
+
+    private async Task AwaitSend(ValueTask<bool> send, object? onError, SipEndPoint destination)
+    {
+        bool ok;
+        try
+        {
+            ok = await send.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            ok = false;
+        }
+
+        if (!ok)
+        {
+            ReportTransportError(onError, destination);
+        }
+    }
+
+    private void ReportTransportError(object? onError, SipEndPoint destination)
+    {
+        _log.LogDebug("Transport error sending to {Destination}", destination);
+        switch (onError)
+        {
+            case ClientTransaction c:
+                c.OnTransportError();
+                break;
+            case ServerTransaction s:
+                s.OnTransportError();
+                break;
+        }
+    }
+
+    internal void Remove(ServerTransaction tx, bool ackTimeout)
+    {
+        _server.TryRemove(new KeyValuePair<string, ServerTransaction>(tx.Key, tx));
+        if (!tx.Request.To.HasTag && tx.Request.Method != SipMethod.Cancel)
+        {
+            _mergeIds.TryRemove(new KeyValuePair<string, string>(MergeId(tx.Request), tx.Key));
+        }
+
+        if (ackTimeout)
+        {
+            _log.LogDebug("No ACK for the final response to {CallId}", tx.Request.CallIdString);
+        }
+    }
+
+    internal void Remove(ClientTransaction tx) => _client.TryRemove(new KeyValuePair<string, ClientTransaction>(tx.Key, tx));
+
+    /// <summary>§18.2.2 with RFC 3581: back over the connection on TCP; on UDP to the source address, at the source port when rport was used.</summary>
+    public static SipEndPoint ResponseDestination(SipMessage request, ReceivedFrom from)
+    {
+        if (from.Transport != TransportKind.Udp)
+        {
+            return new SipEndPoint(from.Transport, from.Remote);
+        }
+
+        SipVia via = request.TopVia;
+        int port = via.RPort >= 0 ? from.Remote.Port : via.Port != 0 ? via.Port : 5060;
+        return new SipEndPoint(TransportKind.Udp, port == from.Remote.Port ? from.Remote : new IPEndPoint(from.Remote.Address, port));
+    }
+
+    /// <summary>§17.2.3: branch + sent-by + method (ACK matches INVITE); without the magic cookie, the RFC 2543 rules.</summary>
+    internal static string ServerKey(SipMessage m, SipMethod? methodOverride = null)
+    {
+        SipVia via = m.TopVia;
+        ReadOnlySpan<byte> method = methodOverride is { } mo ? Encoding.ASCII.GetBytes(SipMethods.Name(mo))
+            : m.Method == SipMethod.Ack ? "INVITE"u8 : m.MethodBytes;
+        var sb = new StringBuilder(96);
+        if (via.HasRfc3261Branch)
+        {
+            Append(sb, via.Branch).Append('|');
+            AppendLower(sb, via.Host).Append(':').Append(via.Port).Append('|');
+            return Append(sb, method).ToString();
+        }
+
+        // RFC 2543 (§17.2.3, last paragraphs): Request-URI, From tag, Call-ID, CSeq number, top Via; To tag left out so the ACK matches.
+        sb.Append("2543|");
+        Append(sb, m[m.RequestUriSegment]).Append('|');
+        Append(sb, m.From.Tag).Append('|');
+        Append(sb, m.CallId).Append('|').Append(m.CSeq).Append('|');
+        Append(sb, via.Span).Append('|');
+        return Append(sb, method).ToString();
+    }
+
+    /// <summary>§17.1.3: the branch of the top Via and the CSeq method.</summary>
+    private static string ClientKey(ReadOnlySpan<byte> branch, Text.Segment method, SipMessage m)
+    {
+        var sb = new StringBuilder(48);
+        Append(sb, branch).Append('|');
+        return Append(sb, m[method]).ToString();
+    }
+
+    private static string MergeId(SipMessage m)
+    {
+        var sb = new StringBuilder(80);
+        Append(sb, m.From.Tag).Append('|');
+        Append(sb, m.CallId).Append('|').Append(m.CSeq).Append('|');
+        return Append(sb, m.MethodBytes).ToString();
+    }
+
+    private static StringBuilder Append(StringBuilder sb, ReadOnlySpan<byte> b)
+    {
+        foreach (byte c in b)
+        {
+            sb.Append((char)c);
+        }
+
+        return sb;
+    }
+
+    private static StringBuilder AppendLower(StringBuilder sb, ReadOnlySpan<byte> b)
+    {
+        foreach (byte c in b)
+        {
+            sb.Append(char.ToLowerInvariant((char)c));
+        }
+
+        return sb;
+    }
+
+    public void Dispose() => TimerQueue.Dispose();
+
+    private sealed class FinalResponseWaiter : IClientTransactionUser
+    {
+        private readonly TaskCompletionSource<SipMessage?> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<SipMessage?> Task => _tcs.Task;
+
+        public void OnResponse(ClientTransaction transaction, SipMessage response)
+        {
+            if (response.StatusCode >= 200)
+            {
+                _tcs.TrySetResult(response);
+            }
+        }
+
+        public void OnFailure(ClientTransaction transaction, ClientTransactionError error) => _tcs.TrySetResult(null);
+    }
+}
