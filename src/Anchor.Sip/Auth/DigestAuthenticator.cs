@@ -1,0 +1,311 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Anchor.Sip.Message;
+
+namespace Anchor.Sip.Auth;
+
+/// <summary>
+/// The server side of SIP digest authentication (RFC 3261 §22, RFC 2617, RFC 7616, RFC 8760).
+/// Nonces are stateless: timestamp + random + HMAC, so issuing a challenge stores nothing. Only nonces that have been
+/// answered correctly are tracked, for nonce-count replay protection, and that table is bounded.
+/// An unknown user is verified against a throw-away password so it costs the same and looks the same as a wrong one.
+/// </summary>
+public sealed class DigestAuthenticator
+{
+    private const int NonceBytes = 8 + 8 + 16;
+
+    private readonly byte[] _secret;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, NonceUse> _uses = new(StringComparer.Ordinal);
+    private readonly string _dummyPassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>
+    /// Nonces whose issue stamp is at or below this may have been forgotten: they are never admitted again. Starts at this
+    /// process's start, so nonces signed before a restart (with a configured secret) are answered stale, not replayable.
+    /// </summary>
+    private long _forgottenUpTo;
+
+    /// <summary>Issue stamps: Unix time in microseconds, made strictly increasing so the eviction watermark is exact.</summary>
+    private long _lastStamp;
+
+    public DigestAuthenticator(string realm, DigestOptions? options = null, TimeProvider? time = null)
+    {
+        Realm = realm;
+        Options = options ?? new DigestOptions();
+        _time = time ?? TimeProvider.System;
+        _secret = Options.Secret ?? RandomNumberGenerator.GetBytes(32);
+        _lastStamp = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        _forgottenUpTo = _lastStamp;
+    }
+
+    public string Realm { get; }
+
+    public DigestOptions Options { get; }
+
+    public int TrackedNonces => _uses.Count;
+
+    /// <summary>The WWW-Authenticate / Proxy-Authenticate values to send, one per algorithm, sharing one nonce.</summary>
+    public IReadOnlyList<string> Challenges(bool stale = false)
+    {
+        string nonce = NewNonce();
+        var list = new List<string>(Options.Algorithms.Count);
+        foreach (DigestAlgorithm a in Options.Algorithms)
+        {
+            list.Add($"Digest realm={DigestParameters.Quote(Realm)}, nonce=\"{nonce}\", algorithm={DigestAlgorithms.Name(a)}, qop=\"auth\"{(stale ? ", stale=true" : "")}");
+        }
+
+        return list;
+    }
+
+    /// <summary>Headers for a 401 (registrar, UAS) or 407 (proxy) challenge.</summary>
+    public IEnumerable<KeyValuePair<string, string>> ChallengeHeaders(bool proxy, bool stale = false) =>
+        Challenges(stale).Select(c => new KeyValuePair<string, string>(proxy ? "Proxy-Authenticate" : "WWW-Authenticate", c));
+
+    /// <summary>
+    /// Verifies the request's credentials for this realm. <paramref name="passwordOf"/> returns the user's password, or null
+    /// for an unknown user.
+    /// </summary>
+    public DigestResult Verify(SipMessage request, bool proxy, Func<string, string?> passwordOf)
+    {
+        HeaderKind kind = proxy ? HeaderKind.ProxyAuthorization : HeaderKind.Authorization;
+        DigestParameters? creds = null;
+        for (int i = request.IndexOf(kind); i >= 0; i = request.IndexOf(kind, i + 1))
+        {
+            // A request may carry credentials for other realms too (§22.3); unknown schemes are ignored (RFC 4475 §3.3.7).
+            if (!DigestParameters.TryParse(request[request.GetHeader(i).Value], out DigestParameters? p))
+            {
+                ReadOnlySpan<byte> v = request[request.GetHeader(i).Value];
+                if (v.Length >= 6 && Ascii.EqualsIgnoreCase(v[..6], "Digest"u8))
+                {
+                    return new(DigestOutcome.Malformed, null, "Malformed Digest credentials");
+                }
+
+                continue;
+            }
+
+            if (string.Equals(p!.Realm, Realm, StringComparison.Ordinal))
+            {
+                creds = p;
+                break;
+            }
+        }
+
+        if (creds is null)
+        {
+            return new(DigestOutcome.Missing, null, null);
+        }
+
+        if (creds.Username is null || creds.Nonce is null || creds.Uri is null || creds.Response is null)
+        {
+            return new(DigestOutcome.Malformed, null, "Digest credentials lack username, nonce, uri or response");
+        }
+
+        if (!DigestAlgorithms.TryParse(creds.Algorithm, out DigestAlgorithm algorithm) || !Options.Algorithms.Contains(algorithm))
+        {
+            return new(DigestOutcome.Rejected, creds.Username, "Unsupported algorithm");
+        }
+
+        bool hasQop = creds.Qop is not null;
+        uint nc = 0;
+        if (hasQop)
+        {
+            if (!creds.Qop!.Equals("auth", StringComparison.OrdinalIgnoreCase) || creds.Cnonce is null || creds.NonceCount is not { Length: 8 }
+                || !uint.TryParse(creds.NonceCount, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out nc) || nc == 0)
+            {
+                return new(DigestOutcome.Malformed, creds.Username, "Bad qop, nc or cnonce");
+            }
+        }
+        else if (!Options.AllowWithoutQop)
+        {
+            return new(DigestOutcome.Rejected, creds.Username, "qop required");
+        }
+
+        NonceState nonceState = CheckNonce(creds.Nonce, out long issuedAt);
+        if (nonceState == NonceState.Forged)
+        {
+            return new(DigestOutcome.Rejected, creds.Username, "Unknown nonce");
+        }
+
+        if (!UriMatches(creds.Uri, request))
+        {
+            return new(DigestOutcome.Rejected, creds.Username, "Digest uri does not match the Request-URI");
+        }
+
+        // Unknown users are checked against a random password: same work, same outcome as a wrong password.
+        string? password = passwordOf(creds.Username);
+        string ha1 = DigestAlgorithms.Ha1(algorithm, creds.Username, Realm, password ?? _dummyPassword);
+        string expected = DigestAlgorithms.Response(algorithm, ha1, creds.Nonce, creds.NonceCount, creds.Cnonce,
+            hasQop ? "auth" : null, Encoding.ASCII.GetString(request.MethodBytes), creds.Uri);
+        bool match = CryptographicOperations.FixedTimeEquals(
+            Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(creds.Response.ToLowerInvariant()));
+        if (!match || password is null)
+        {
+            return new(DigestOutcome.Rejected, creds.Username, password is null ? "Unknown user" : "Wrong password");
+        }
+
+        if (nonceState == NonceState.Expired)
+        {
+            return new(DigestOutcome.Stale, creds.Username, "Nonce expired");
+        }
+
+        if (hasQop && !RecordNonceCount(creds.Nonce, nc, issuedAt))
+        {
+            return new(DigestOutcome.Stale, creds.Username, "Nonce count replayed");
+        }
+
+        return new(DigestOutcome.Authenticated, creds.Username, null);
+    }
+
+    private enum NonceState
+    {
+        Fresh,
+        Expired,
+        Forged,
+    }
+
+    private string NewNonce()
+    {
+        Span<byte> n = stackalloc byte[NonceBytes];
+        BinaryPrimitives.WriteInt64BigEndian(n, NextStamp());
+        RandomNumberGenerator.Fill(n.Slice(8, 8));
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(_secret, n[..16], mac);
+        mac[..16].CopyTo(n[16..]);
+        return Convert.ToBase64String(n).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
+
+    private NonceState CheckNonce(string nonce, out long issuedAt)
+    {
+        issuedAt = 0;
+        string b64 = nonce.Replace('-', '+').Replace('_', '/');
+        b64 = b64.PadRight(b64.Length + ((4 - (b64.Length % 4)) % 4), '=');
+        Span<byte> n = stackalloc byte[NonceBytes + 3];
+        if (!Convert.TryFromBase64String(b64, n, out int len) || len != NonceBytes)
+        {
+            return NonceState.Forged;
+        }
+
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(_secret, n[..16], mac);
+        if (!CryptographicOperations.FixedTimeEquals(mac[..16], n.Slice(16, 16)))
+        {
+            return NonceState.Forged;
+        }
+
+        issuedAt = BinaryPrimitives.ReadInt64BigEndian(n);
+        long age = _time.GetUtcNow().ToUnixTimeMilliseconds() - (issuedAt / 1000);
+        return age < 0 || age > Options.NonceLifetime.TotalMilliseconds ? NonceState.Expired : NonceState.Fresh;
+    }
+
+    /// <summary>RFC 7616 §3.4.5: each nonce-count is accepted once and must grow. A nonce not in the table is accepted only at nc=1.</summary>
+    private bool RecordNonceCount(string nonce, uint nc, long issuedAt)
+    {
+        while (true)
+        {
+            if (_uses.TryGetValue(nonce, out NonceUse? use))
+            {
+                lock (use)
+                {
+                    if (nc <= use.HighestCount)
+                    {
+                        return false;
+                    }
+
+                    use.HighestCount = nc;
+                    return true;
+                }
+            }
+
+            if (nc != 1 || issuedAt <= Interlocked.Read(ref _forgottenUpTo))
+            {
+                return false; // possibly forgotten (restart, eviction): a fresh nonce is cheap, a replay is not
+            }
+
+            if (_uses.Count >= Options.MaxTrackedNonces)
+            {
+                Evict();
+            }
+
+            if (_uses.TryAdd(nonce, new NonceUse { HighestCount = 1, IssuedAt = issuedAt }))
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Drops expired nonces; if still full, the oldest half. Their next use is answered stale, never accepted twice.</summary>
+    private void Evict()
+    {
+        long cutoff = (_time.GetUtcNow().ToUnixTimeMilliseconds() - (long)Options.NonceLifetime.TotalMilliseconds) * 1000;
+        RaiseForgotten(cutoff);
+        foreach (var kv in _uses)
+        {
+            if (kv.Value.IssuedAt < cutoff)
+            {
+                _uses.TryRemove(kv);
+            }
+        }
+
+        if (_uses.Count >= Options.MaxTrackedNonces)
+        {
+            long median = _uses.Values.Select(u => u.IssuedAt).Order().ElementAt(_uses.Count / 2);
+            RaiseForgotten(median);
+            foreach (var kv in _uses)
+            {
+                if (kv.Value.IssuedAt <= median)
+                {
+                    _uses.TryRemove(kv);
+                }
+            }
+        }
+    }
+
+    private long NextStamp()
+    {
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        while (true)
+        {
+            long last = Interlocked.Read(ref _lastStamp);
+            long next = Math.Max(now, last + 1);
+            if (Interlocked.CompareExchange(ref _lastStamp, next, last) == last)
+            {
+                return next;
+            }
+        }
+    }
+
+    private void RaiseForgotten(long upTo)
+    {
+        long seen;
+        while ((seen = Interlocked.Read(ref _forgottenUpTo)) < upTo && Interlocked.CompareExchange(ref _forgottenUpTo, upTo, seen) != seen)
+        {
+        }
+    }
+
+    /// <summary>RFC 2617 §3.2.2.5: the digest-uri names the Request-URI. Compared as written, else by user, host and port.</summary>
+    private static bool UriMatches(string digestUri, SipMessage request)
+    {
+        ReadOnlySpan<byte> ruri = request[request.RequestUriSegment];
+        if (Encoding.UTF8.GetByteCount(digestUri) == ruri.Length && Encoding.UTF8.GetString(ruri) == digestUri)
+        {
+            return true;
+        }
+
+        if (!SipUri.TryParse(Encoding.UTF8.GetBytes(digestUri), out SipUri d))
+        {
+            return false;
+        }
+
+        SipUri r = request.RequestUri;
+        return d.Scheme == r.Scheme && d.User.SequenceEqual(r.User) && Ascii.EqualsIgnoreCase(d.Host, r.Host) && d.Port == r.Port;
+    }
+
+    private sealed class NonceUse
+    {
+        public uint HighestCount;
+        public long IssuedAt;
+    }
+}

@@ -1,0 +1,3 @@
+namespace Anchor.Sip.Auth;
+
+public readonly record struct DigestResult(DigestOutcome Outcome, string? Username, string? Reason);
