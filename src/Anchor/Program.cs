@@ -1,0 +1,85 @@
+using Anchor;
+using Anchor.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+// Anchor's host. Configuration sources, later overriding earlier: --config FILE.json, environment (Anchor__Section__Key),
+// command line (--Section:Key=value).
+string? configFile = null;
+var rest = new List<string>();
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--config" && i + 1 < args.Length)
+    {
+        configFile = args[++i];
+    }
+    else if (args[i].StartsWith("--config=", StringComparison.Ordinal))
+    {
+        configFile = args[i]["--config=".Length..];
+    }
+    else
+    {
+        rest.Add(args[i]);
+    }
+}
+
+if (configFile is not null && !File.Exists(configFile))
+{
+    Console.Error.WriteLine($"--config: file \"{configFile}\" does not exist");
+    return 2;
+}
+
+HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
+builder.Configuration.Sources.Clear();
+if (configFile is not null)
+{
+    builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+}
+
+builder.Configuration.AddEnvironmentVariables("Anchor__");
+builder.Configuration.AddCommandLine(rest.ToArray());
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.TimestampFormat = "HH:mm:ss.fff ";
+});
+builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+
+var sip = new SipSettings();
+try
+{
+    builder.Configuration.GetSection("Sip").Bind(sip);
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"Sip: {e.Message}");
+    return 2;
+}
+
+IReadOnlyList<string> errors = SettingsValidator.Validate(sip);
+if (errors.Count > 0)
+{
+    foreach (string e in errors)
+    {
+        Console.Error.WriteLine(e);
+    }
+
+    return 2;
+}
+
+builder.Services.AddSingleton(sip);
+builder.Services.AddHostedService<SipServer>();
+using IHost host = builder.Build();
+try
+{
+    await host.RunAsync().ConfigureAwait(false);
+}
+catch (InvalidOperationException e) when (e.InnerException is System.Net.Sockets.SocketException)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+
+return 0;
