@@ -1,0 +1,41 @@
+namespace Anchor.Functional.Tests;
+
+/// <summary>The host executable as a user runs it.</summary>
+public class HostTests
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Host_answers_options_on_its_listen_addresses_and_stops_cleanly_on_sigterm()
+    {
+        int port = FreePort.Next();
+        await using var host = AnchorProcess.Start($"--Sip:Listen:0=udp:127.0.0.1:{port}", $"--Sip:Listen:1=tcp:127.0.0.1:{port}");
+        Assert.True(await host.WaitForOutputAsync($"Listening on tcp:127.0.0.1:{port}", StartTimeout), host.Output);
+
+        Sipp.Result udp = await Sipp.RunAsync("options.xml", port, "u1", calls: 5, rate: 20, timeoutSeconds: 20);
+        Assert.True(udp.ExitCode == 0, udp.Output);
+        Sipp.Result tcp = await Sipp.RunAsync("options.xml", port, "t1", calls: 5, rate: 20, timeoutSeconds: 20);
+        Assert.True(tcp.ExitCode == 0, tcp.Output);
+
+        Assert.Equal(0, await host.StopAsync(TimeSpan.FromSeconds(15)));
+        Assert.Contains("Application is shutting down", host.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bad_listen_addresses_stop_startup_with_exit_code_2_naming_every_key()
+    {
+        await using var host = AnchorProcess.Start("--Sip:Listen:0=udp:127.0.0.1", "--Sip:Listen:1=sctp:127.0.0.1:5060", "--Sip:Listen:2=tcp:not-an-ip:5060");
+        Assert.Equal(2, await host.WaitForExitAsync(StartTimeout));
+        Assert.Contains("Sip:Listen[0]:", host.Output, StringComparison.Ordinal);
+        Assert.Contains("Sip:Listen[1]:", host.Output, StringComparison.Ordinal);
+        Assert.Contains("Sip:Listen[2]:", host.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_config_file_is_named()
+    {
+        await using var host = AnchorProcess.Start("--config", "/nonexistent/anchor.json");
+        Assert.Equal(2, await host.WaitForExitAsync(StartTimeout));
+        Assert.Contains("/nonexistent/anchor.json", host.Output, StringComparison.Ordinal);
+    }
+}
