@@ -49,7 +49,17 @@ public sealed record SipEndPoint(TransportKind Transport, IPEndPoint EndPoint)
             return false;
         }
 
-        string host = rest[..portSep].Trim('[', ']');
+        string host = rest[..portSep];
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            host = host[1..^1];
+        }
+        else if (host.Contains(':', StringComparison.Ordinal))
+        {
+            error = $"'{text}': write IPv6 addresses in brackets, as [::1]:5060";
+            return false;
+        }
+
         if (!IPAddress.TryParse(host, out IPAddress? ip))
         {
             error = $"'{text}': '{host}' is not an IP address";

@@ -124,6 +124,7 @@ internal sealed class TcpConnection
         int max = _options.Limits.MaxStreamMessageSize + 4096;
         byte[] buf = ArrayPool<byte>.Shared.Rent(8192);
         int count = 0;
+        bool graceful = true;
         try
         {
             while (!IsClosed)
@@ -168,23 +169,27 @@ internal sealed class TcpConnection
                 Interlocked.Exchange(ref _partialSince, count == 0 ? 0 : since == 0 || consumed > 0 ? now : since);
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
-        }
-        catch (SocketException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
+            graceful = false;
         }
         catch (Exception e)
         {
+            graceful = false;
             _log.LogError(e, "TCP receive from {Remote} failed", Remote);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buf);
-            Close();
+            if (graceful)
+            {
+                // EOF or a framing error: what is queued (a 400, a response) still goes out; the writer closes after it.
+                _sendQueue.Writer.TryComplete();
+            }
+            else
+            {
+                Close();
+            }
         }
     }
 
