@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Anchor.Sip.Message;
 
 /// <summary>Maps header names, long or compact (RFC 3261 §7.3.3, §20), to <see cref="HeaderKind"/>. Case-insensitive, no allocation.</summary>
@@ -7,6 +5,11 @@ public static class HeaderNames
 {
     public static HeaderKind Lookup(ReadOnlySpan<byte> name)
     {
+        if (name.IsEmpty)
+        {
+            return HeaderKind.Unknown;
+        }
+
         if (name.Length == 1)
         {
             return (name[0] | 0x20) switch
@@ -32,48 +35,46 @@ public static class HeaderNames
             };
         }
 
-        // Switch on length first, then compare: a handful of byte compares per header.
-        return name.Length switch
+        // Length, then first letter, then one compare: at most two candidates share both.
+        return (name.Length, name[0] | 0x20) switch
         {
-            2 => Is(name, "To"u8) ? HeaderKind.To : HeaderKind.Unknown,
-            3 => Is(name, "Via"u8) ? HeaderKind.Via : HeaderKind.Unknown,
-            4 => Is(name, "From"u8) ? HeaderKind.From
-                : Is(name, "CSeq"u8) ? HeaderKind.CSeq
-                : Is(name, "Date"u8) ? HeaderKind.Date
-                : Is(name, "Path"u8) ? HeaderKind.Path : HeaderKind.Unknown,
-            5 => Is(name, "Route"u8) ? HeaderKind.Route
-                : Is(name, "Allow"u8) ? HeaderKind.Allow
-                : Is(name, "Event"u8) ? HeaderKind.Event : HeaderKind.Unknown,
-            6 => Is(name, "Accept"u8) ? HeaderKind.Accept
-                : Is(name, "Server"u8) ? HeaderKind.Server : HeaderKind.Unknown,
-            7 => Is(name, "Call-ID"u8) ? HeaderKind.CallId
-                : Is(name, "Contact"u8) ? HeaderKind.Contact
-                : Is(name, "Expires"u8) ? HeaderKind.Expires
-                : Is(name, "Require"u8) ? HeaderKind.Require
-                : Is(name, "Subject"u8) ? HeaderKind.Subject
-                : Is(name, "Warning"u8) ? HeaderKind.Warning : HeaderKind.Unknown,
-            8 => Is(name, "Refer-To"u8) ? HeaderKind.ReferTo
-                : Is(name, "Identity"u8) ? HeaderKind.Identity : HeaderKind.Unknown,
-            9 => Is(name, "Supported"u8) ? HeaderKind.Supported
-                : Is(name, "Timestamp"u8) ? HeaderKind.Timestamp : HeaderKind.Unknown,
-            10 => Is(name, "User-Agent"u8) ? HeaderKind.UserAgent : HeaderKind.Unknown,
-            11 => Is(name, "Min-Expires"u8) ? HeaderKind.MinExpires
-                : Is(name, "Unsupported"u8) ? HeaderKind.Unsupported
-                : Is(name, "Referred-By"u8) ? HeaderKind.ReferredBy
-                : Is(name, "Retry-After"u8) ? HeaderKind.RetryAfter : HeaderKind.Unknown,
-            12 => Is(name, "Max-Forwards"u8) ? HeaderKind.MaxForwards
-                : Is(name, "Record-Route"u8) ? HeaderKind.RecordRoute
-                : Is(name, "Content-Type"u8) ? HeaderKind.ContentType
-                : Is(name, "Allow-Events"u8) ? HeaderKind.AllowEvents : HeaderKind.Unknown,
-            13 => Is(name, "Authorization"u8) ? HeaderKind.Authorization
-                : Is(name, "Proxy-Require"u8) ? HeaderKind.ProxyRequire : HeaderKind.Unknown,
-            14 => Is(name, "Content-Length"u8) ? HeaderKind.ContentLength
-                : Is(name, "Accept-Contact"u8) ? HeaderKind.AcceptContact : HeaderKind.Unknown,
-            15 => Is(name, "Session-Expires"u8) ? HeaderKind.SessionExpires : HeaderKind.Unknown,
-            16 => Is(name, "WWW-Authenticate"u8) ? HeaderKind.WwwAuthenticate
-                : Is(name, "Content-Encoding"u8) ? HeaderKind.ContentEncoding : HeaderKind.Unknown,
-            18 => Is(name, "Proxy-Authenticate"u8) ? HeaderKind.ProxyAuthenticate : HeaderKind.Unknown,
-            19 => Is(name, "Proxy-Authorization"u8) ? HeaderKind.ProxyAuthorization : HeaderKind.Unknown,
+            (2, 't') => Is(name, "to"u8, HeaderKind.To),
+            (3, 'v') => Is(name, "via"u8, HeaderKind.Via),
+            (4, 'f') => Is(name, "from"u8, HeaderKind.From),
+            (4, 'c') => Is(name, "cseq"u8, HeaderKind.CSeq),
+            (4, 'd') => Is(name, "date"u8, HeaderKind.Date),
+            (4, 'p') => Is(name, "path"u8, HeaderKind.Path),
+            (5, 'r') => Is(name, "route"u8, HeaderKind.Route),
+            (5, 'a') => Is(name, "allow"u8, HeaderKind.Allow),
+            (5, 'e') => Is(name, "event"u8, HeaderKind.Event),
+            (6, 'a') => Is(name, "accept"u8, HeaderKind.Accept),
+            (6, 's') => Is(name, "server"u8, HeaderKind.Server),
+            (7, 'c') => Is(name, "call-id"u8, HeaderKind.CallId) is var k && k != HeaderKind.Unknown ? k : Is(name, "contact"u8, HeaderKind.Contact),
+            (7, 'e') => Is(name, "expires"u8, HeaderKind.Expires),
+            (7, 'r') => Is(name, "require"u8, HeaderKind.Require),
+            (7, 's') => Is(name, "subject"u8, HeaderKind.Subject),
+            (7, 'w') => Is(name, "warning"u8, HeaderKind.Warning),
+            (8, 'r') => Is(name, "refer-to"u8, HeaderKind.ReferTo),
+            (8, 'i') => Is(name, "identity"u8, HeaderKind.Identity),
+            (9, 's') => Is(name, "supported"u8, HeaderKind.Supported),
+            (9, 't') => Is(name, "timestamp"u8, HeaderKind.Timestamp),
+            (10, 'u') => Is(name, "user-agent"u8, HeaderKind.UserAgent),
+            (11, 'm') => Is(name, "min-expires"u8, HeaderKind.MinExpires),
+            (11, 'u') => Is(name, "unsupported"u8, HeaderKind.Unsupported),
+            (11, 'r') => Is(name, "referred-by"u8, HeaderKind.ReferredBy) is var k && k != HeaderKind.Unknown ? k : Is(name, "retry-after"u8, HeaderKind.RetryAfter),
+            (12, 'm') => Is(name, "max-forwards"u8, HeaderKind.MaxForwards),
+            (12, 'r') => Is(name, "record-route"u8, HeaderKind.RecordRoute),
+            (12, 'c') => Is(name, "content-type"u8, HeaderKind.ContentType),
+            (12, 'a') => Is(name, "allow-events"u8, HeaderKind.AllowEvents),
+            (13, 'a') => Is(name, "authorization"u8, HeaderKind.Authorization),
+            (13, 'p') => Is(name, "proxy-require"u8, HeaderKind.ProxyRequire),
+            (14, 'c') => Is(name, "content-length"u8, HeaderKind.ContentLength),
+            (14, 'a') => Is(name, "accept-contact"u8, HeaderKind.AcceptContact),
+            (15, 's') => Is(name, "session-expires"u8, HeaderKind.SessionExpires),
+            (16, 'w') => Is(name, "www-authenticate"u8, HeaderKind.WwwAuthenticate),
+            (16, 'c') => Is(name, "content-encoding"u8, HeaderKind.ContentEncoding),
+            (18, 'p') => Is(name, "proxy-authenticate"u8, HeaderKind.ProxyAuthenticate),
+            (19, 'p') => Is(name, "proxy-authorization"u8, HeaderKind.ProxyAuthorization),
             _ => HeaderKind.Unknown,
         };
     }
@@ -128,5 +129,22 @@ public static class HeaderNames
         or HeaderKind.RecordRoute or HeaderKind.Supported or HeaderKind.Require or HeaderKind.ProxyRequire
         or HeaderKind.Unsupported or HeaderKind.Allow or HeaderKind.Accept or HeaderKind.Path or HeaderKind.AllowEvents;
 
-    private static bool Is(ReadOnlySpan<byte> name, ReadOnlySpan<byte> canonical) => Ascii.EqualsIgnoreCase(name, canonical);
+    /// <summary>
+    /// Case-insensitive compare against a lower-case name of letters and '-'. Letters fold with |0x20; '-' must match exactly
+    /// (CR | 0x20 is '-', so folding it would let a control byte through).
+    /// </summary>
+    private static HeaderKind Is(ReadOnlySpan<byte> name, ReadOnlySpan<byte> lower, HeaderKind kind)
+    {
+        for (int i = 1; i < lower.Length; i++)
+        {
+            byte c = name[i];
+            byte l = lower[i];
+            if (l == '-' ? c != l : (c | 0x20) != l)
+            {
+                return HeaderKind.Unknown;
+            }
+        }
+
+        return kind;
+    }
 }

@@ -12,7 +12,7 @@ public readonly struct NameAddress
 {
     private readonly ReadOnlyMemory<byte> _source;
 
-    internal NameAddress(ReadOnlyMemory<byte> source, Segment whole, Segment display, bool displayQuoted, SipUri uri,
+    internal NameAddress(ReadOnlyMemory<byte> source, Segment whole, Segment display, bool displayQuoted, in SipUri uri,
         bool angle, Segment parameters, Segment tag, bool isStar)
     {
         _source = source;

@@ -31,7 +31,17 @@ public sealed class SipMessage
 
     public Segment MethodSegment { get; internal set; }
 
-    public SipUri RequestUri { get; internal set; }
+    internal SipUri RequestUriField;
+    internal SipVia TopViaField;
+    internal NameAddress FromField;
+    internal NameAddress ToField;
+
+    /// <summary>The first Contact, parsed once while validating the message; -1 offset when there is none.</summary>
+    internal NameAddress FirstContactField;
+    internal bool HasFirstContact;
+
+    /// <summary>The parsed Request-URI. Returned by reference: these views are large structs, and copying them costs more than reading them.</summary>
+    public ref readonly SipUri RequestUri => ref RequestUriField;
 
     public Segment RequestUriSegment { get; internal set; }
 
@@ -47,14 +57,14 @@ public sealed class SipMessage
 
     public Segment Body { get; internal set; }
 
-    public SipVia TopVia { get; internal set; }
+    public ref readonly SipVia TopVia => ref TopViaField;
 
     /// <summary>The number of via-parms over all Via header lines.</summary>
     public int ViaCount { get; internal set; }
 
-    public NameAddress From { get; internal set; }
+    public ref readonly NameAddress From => ref FromField;
 
-    public NameAddress To { get; internal set; }
+    public ref readonly NameAddress To => ref ToField;
 
     public Segment CallIdSegment { get; internal set; }
 
@@ -181,16 +191,11 @@ public sealed class SipMessage
         return true;
     }
 
-    /// <summary>The first Contact, when there is one and it parses.</summary>
+    /// <summary>The first Contact, when there is one (it was parsed and validated with the message).</summary>
     public bool TryGetContact(out NameAddress contact)
     {
-        foreach (Segment item in EnumerateValues(HeaderKind.Contact))
-        {
-            return TryParseNameAddress(item, out contact);
-        }
-
-        contact = default;
-        return false;
+        contact = FirstContactField;
+        return HasFirstContact;
     }
 
     /// <summary>The Expires header in seconds, -1 when absent or malformed; overlarge values read as 2^32-1 (RFC 4475 §3.1.2.4).</summary>

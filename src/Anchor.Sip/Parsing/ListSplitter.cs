@@ -23,6 +23,19 @@ internal static class ListSplitter
         int i = pos;
         for (; i < s.Length; i++)
         {
+            if (!inQuotes)
+            {
+                // Jump to the next byte that matters: , " < > \ (a vectorised scan over plain text).
+                int skip = s[i..].IndexOfAny(SipChars.ListSpecials);
+                if (skip < 0)
+                {
+                    i = s.Length;
+                    break;
+                }
+
+                i += skip;
+            }
+
             byte b = s[i];
             if (inQuotes)
             {

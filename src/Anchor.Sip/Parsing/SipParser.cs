@@ -163,22 +163,14 @@ public static class SipParser
             return Fail(null, 513, "Message Too Large");
         }
 
-        int hdrEnd = s[pos..].IndexOf(CrLfCrLf);
-        if (hdrEnd < 0)
+        int nl = s[pos..].IndexOf((byte)'\n');
+        if (nl <= 0 || s[pos + nl - 1] != '\r')
         {
-            if (!datagram && s.Length - pos <= limits.MaxHeaderSectionSize)
-            {
-                return new(SipParseStatus.Incomplete, null, 0, 0, null);
-            }
-
-            return Fail(null, 0, "No end of header section");
+            return NoHeaderEnd(datagram, s.Length - pos, limits, nl < 0 ? "No end of start line" : "Start line not ended by CRLF");
         }
 
-        hdrEnd += pos + 2; // offset of the empty line
-        int bodyStart = hdrEnd + 2;
+        int eol = pos + nl - 1; // the CR ending the start line
         var msg = new SipMessage(input) { Start = pos };
-
-        int eol = s[pos..].IndexOf("\r\n"u8) + pos;
         string? startError = ParseStartLine(msg, s[pos..eol], pos, out int startStatus);
         if (startStatus == -1)
         {
@@ -186,9 +178,14 @@ public static class SipParser
         }
 
         msg.HeadersStart = eol + 2;
-        msg.HeadersEnd = hdrEnd;
+        string? error = ParseHeaderLines(msg, s, eol + 2, limits, out int headerStatus, out EssentialIndex idx, out int hdrEnd);
+        if (hdrEnd < 0)
+        {
+            return NoHeaderEnd(datagram, s.Length - pos, limits, "No end of header section");
+        }
 
-        string? error = ParseHeaderLines(msg, s, eol + 2, hdrEnd, limits, out int headerStatus, out EssentialIndex idx);
+        msg.HeadersEnd = hdrEnd;
+        int bodyStart = hdrEnd + 2;
         int status = error is not null ? headerStatus : 0;
         if (error is null && startError is not null)
         {
@@ -250,6 +247,10 @@ public static class SipParser
         return new(SipParseStatus.Complete, msg, consumed, 0, null);
     }
 
+    /// <summary>No complete header section: a stream waits for more (up to its limit); a datagram is dropped.</summary>
+    private static SipParseResult NoHeaderEnd(bool datagram, int length, SipParserLimits limits, string reason) =>
+        !datagram && length <= limits.MaxHeaderSectionSize ? new(SipParseStatus.Incomplete, null, 0, 0, null) : Fail(null, 0, reason);
+
     private static SipParseResult Fail(SipMessage? m, int status, string? reason) =>
         new(SipParseStatus.Invalid, m, 0, status, reason);
 
@@ -308,20 +309,19 @@ public static class SipParser
             return "Malformed Request-Line (extra whitespace)";
         }
 
-        if (!SipUri.TryParse(msg.Buffer, ruriSeg, out SipUri uri))
+        if (!SipUri.TryParse(msg.Buffer, ruriSeg, out msg.RequestUriField))
         {
             status = 400;
             return "Bad Request-URI";
         }
 
         // §19.1.1: headers are not allowed in a Request-URI; a proxy must never turn them into real headers (RFC 4475 §3.1.2.11).
-        if (uri.IsSip && !uri.HeadersSegment.IsEmpty)
+        if (msg.RequestUriField.IsSip && !msg.RequestUriField.HeadersSegment.IsEmpty)
         {
             status = 400;
             return "Request-URI has headers";
         }
 
-        msg.RequestUri = uri;
         if (!System.Text.Ascii.EqualsIgnoreCase(version, "SIP/2.0"u8))
         {
             status = 505;
@@ -331,44 +331,65 @@ public static class SipParser
         return null;
     }
 
-    private static string? ParseHeaderLines(SipMessage msg, ReadOnlySpan<byte> s, int pos, int hdrEnd, SipParserLimits limits, out int status,
-        out EssentialIndex idx)
+    /// <summary>
+    /// Indexes header lines up to the empty line (its offset in <paramref name="hdrEnd"/>, -1 when it has not arrived).
+    /// A bad line does not stop the scan: the first error is kept and later lines are still indexed, so a 400 can copy
+    /// the headers that follow it.
+    /// </summary>
+    private static string? ParseHeaderLines(SipMessage msg, ReadOnlySpan<byte> s, int pos, SipParserLimits limits, out int status,
+        out EssentialIndex idx, out int hdrEnd)
     {
         status = 400;
         idx = default;
+        hdrEnd = -1;
+        string? error = null;
         int firstVia = -1, from = -1, to = -1, callId = -1, cseq = -1;
         int vias = 0;
-        while (pos < hdrEnd)
+        Segment topVia = default;
+        while (true)
         {
-            int lineStart = pos;
-            if (s[pos] is (byte)' ' or (byte)'\t')
+            if (pos + 1 >= s.Length)
             {
-                return "Header line begins with whitespace";
+                return error;
             }
 
-            // Logical line end: a CRLF not followed by SP/HT (§7.3.1 folding).
-            int end = pos;
+            if (s[pos] == '\r' && s[pos + 1] == '\n')
+            {
+                hdrEnd = pos;
+                break;
+            }
+
+            // Logical line: up to an LF not followed by SP/HT (§7.3.1 folding).
+            int lineStart = pos;
+            int search = pos;
+            int lf;
             while (true)
             {
-                int crlf = s[end..hdrEnd].IndexOf("\r\n"u8);
-                end = crlf < 0 ? hdrEnd : end + crlf;
-                if (end + 2 < hdrEnd + 2 && end + 2 < s.Length && s[end + 2] is (byte)' ' or (byte)'\t' && end < hdrEnd)
+                int nl = s[search..].IndexOf((byte)'\n');
+                if (nl < 0)
                 {
-                    end += 2;
+                    return error;
+                }
+
+                lf = search + nl;
+                if (lf + 1 < s.Length && s[lf + 1] is (byte)' ' or (byte)'\t')
+                {
+                    search = lf + 1;
                     continue;
                 }
 
                 break;
             }
 
-            int lineEnd = Math.Min(end + 2, hdrEnd + 2);
-            ReadOnlySpan<byte> line = s[pos..end];
-            int nameLen = 0;
-            while (nameLen < line.Length && SipChars.IsToken(line[nameLen]))
+            pos = lf + 1;
+            if (s[lf - 1] != '\r')
             {
-                nameLen++;
+                error ??= "Header line not ended by CRLF";
+                continue;
             }
 
+            ReadOnlySpan<byte> line = s[lineStart..(lf - 1)];
+            int nameLen = SipChars.RunLength(line, SipChars.TokenSet);
             int c = nameLen;
             while (c < line.Length && line[c] is (byte)' ' or (byte)'\t')
             {
@@ -377,7 +398,8 @@ public static class SipParser
 
             if (nameLen == 0 || c >= line.Length || line[c] != ':')
             {
-                return "Malformed header line";
+                error ??= line.Length > 0 && line[0] is (byte)' ' or (byte)'\t' ? "Header line begins with whitespace" : "Malformed header line";
+                continue;
             }
 
             int vs = c + 1;
@@ -392,99 +414,89 @@ public static class SipParser
                 ve--;
             }
 
-            HeaderKind kind = HeaderNames.Lookup(line[..nameLen]);
             if (msg.HeaderCount >= limits.MaxHeaders)
             {
-                return "Too many headers";
+                error ??= "Too many headers";
+                continue;
             }
 
+            HeaderKind kind = HeaderNames.Lookup(line[..nameLen]);
             int index = msg.HeaderCount;
-            var value = new Segment(pos + vs, ve - vs);
-            msg.HeaderTable.Add(new HeaderField(kind, new Segment(pos, nameLen), value, lineStart, lineEnd));
-            ReadOnlySpan<byte> v = s.Slice(value.Offset, value.Length);
+            var value = new Segment(lineStart + vs, ve - vs);
+            msg.HeaderTable.Add(new HeaderField(kind, new Segment(lineStart, nameLen), value, pos));
+            ReadOnlySpan<byte> v = line[vs..ve];
             switch (kind)
             {
                 case HeaderKind.Via:
-                    if (firstVia < 0)
-                    {
-                        firstVia = index;
-                    }
+                    firstVia = firstVia < 0 ? index : firstVia;
 
                     int vp = 0;
-                    while (ListSplitter.Next(v, ref vp, out _, out bool bad))
+                    while (ListSplitter.Next(v, ref vp, out Segment viaItem, out bool bad))
                     {
+                        if (vias == 0)
+                        {
+                            topVia = viaItem.Shift(value.Offset);
+                        }
+
                         if (bad)
                         {
-                            return "Empty Via value";
+                            error ??= "Empty Via value";
                         }
 
                         if (++vias > limits.MaxVias)
                         {
-                            return "Too many Via headers";
+                            error ??= "Too many Via headers";
                         }
                     }
 
                     break;
                 case HeaderKind.From:
-                    if (from >= 0)
-                    {
-                        return "Multiple From headers";
-                    }
-
-                    from = index;
+                    error = from >= 0 ? error ?? "Multiple From headers" : error;
+                    from = from < 0 ? index : from;
                     break;
                 case HeaderKind.To:
-                    if (to >= 0)
-                    {
-                        return "Multiple To headers";
-                    }
-
-                    to = index;
+                    error = to >= 0 ? error ?? "Multiple To headers" : error;
+                    to = to < 0 ? index : to;
                     break;
                 case HeaderKind.CallId:
-                    if (callId >= 0)
-                    {
-                        return "Multiple Call-ID headers";
-                    }
-
-                    callId = index;
+                    error = callId >= 0 ? error ?? "Multiple Call-ID headers" : error;
+                    callId = callId < 0 ? index : callId;
                     break;
                 case HeaderKind.CSeq:
-                    if (cseq >= 0)
-                    {
-                        return "Multiple CSeq headers";
-                    }
-
-                    cseq = index;
+                    error = cseq >= 0 ? error ?? "Multiple CSeq headers" : error;
+                    cseq = cseq < 0 ? index : cseq;
                     break;
                 case HeaderKind.MaxForwards:
-                    if (msg.MaxForwardsIndex >= 0)
-                    {
-                        return "Multiple Max-Forwards headers";
-                    }
-
-                    msg.MaxForwardsIndex = index;
+                    error = msg.MaxForwardsIndex >= 0 ? error ?? "Multiple Max-Forwards headers" : error;
+                    msg.MaxForwardsIndex = msg.MaxForwardsIndex < 0 ? index : msg.MaxForwardsIndex;
                     break;
                 case HeaderKind.ContentLength:
                     if (msg.ContentLengthIndex >= 0)
                     {
-                        return "Multiple Content-Length headers";
+                        error ??= "Multiple Content-Length headers";
+                        break;
                     }
 
                     msg.ContentLengthIndex = index;
-                    if (!SipChars.TryParseUInt(v, int.MaxValue, out ulong cl))
+                    if (SipChars.TryParseUInt(v, int.MaxValue, out ulong cl))
                     {
-                        return "Bad Content-Length";
+                        msg.ContentLength = (int)cl;
+                    }
+                    else
+                    {
+                        error ??= "Bad Content-Length";
                     }
 
-                    msg.ContentLength = (int)cl;
                     break;
             }
-
-            pos = lineEnd;
         }
 
         msg.ViaCount = vias;
+        if (error is not null)
+        {
+            return error;
+        }
+
         if (firstVia < 0)
         {
             return "Missing Via";
@@ -495,13 +507,13 @@ public static class SipParser
             return from < 0 ? "Missing From" : to < 0 ? "Missing To" : callId < 0 ? "Missing Call-ID" : "Missing CSeq";
         }
 
-        idx = new EssentialIndex(firstVia, from, to, callId, cseq);
+        idx = new EssentialIndex(topVia, from, to, callId, cseq);
         status = 0;
         return null;
     }
 
     /// <summary>Where the headers that <see cref="ParseEssentials"/> reads were found.</summary>
-    private readonly record struct EssentialIndex(int Via, int From, int To, int CallId, int CSeq);
+    private readonly record struct EssentialIndex(Segment TopVia, int From, int To, int CallId, int CSeq);
 
     private static string? ParseEssentials(SipMessage msg, EssentialIndex idx, out int status)
     {
@@ -509,29 +521,22 @@ public static class SipParser
         ReadOnlyMemory<byte> buf = msg.Buffer;
         ReadOnlySpan<byte> s = buf.Span;
 
-        // Top Via: the first item of the first Via line.
-        Segment viaValue = msg.GetHeader(idx.Via).Value;
-        int vp = 0;
-        ListSplitter.Next(s.Slice(viaValue.Offset, viaValue.Length), ref vp, out Segment top, out _);
-        if (!ViaParser.TryParse(buf, top.Shift(viaValue.Offset), out SipVia via))
+        // Top Via: the first item of the first Via line, found while indexing.
+        if (!ViaParser.TryParse(buf, idx.TopVia, out msg.TopViaField))
         {
             return "Bad Via header";
         }
 
-        msg.TopVia = via;
-
-        if (!ParseSingleNameAddress(msg, msg.GetHeader(idx.From).Value, out NameAddress from))
+        // From and To hold exactly one value: a top-level comma means several (RFC 4475 §3.3.8), which the parser rejects.
+        if (!NameAddressParser.TryParse(buf, msg.GetHeader(idx.From).Value, allowStar: false, out msg.FromField))
         {
             return "Bad From header";
         }
 
-        if (!ParseSingleNameAddress(msg, msg.GetHeader(idx.To).Value, out NameAddress to))
+        if (!NameAddressParser.TryParse(buf, msg.GetHeader(idx.To).Value, allowStar: false, out msg.ToField))
         {
             return "Bad To header";
         }
-
-        msg.From = from;
-        msg.To = to;
 
         // callid = word [ "@" word ]
         msg.CallIdSegment = msg.GetHeader(idx.CallId).Value;
@@ -541,13 +546,9 @@ public static class SipParser
             return "Bad Call-ID header";
         }
 
-        int at = 0;
-        foreach (byte b in callId)
+        if (callId.IndexOfAnyExcept(SipChars.CallIdSet) >= 0 || callId.Count((byte)'@') > 1)
         {
-            if (b == '@' ? ++at > 1 : !SipChars.IsWord(b))
-            {
-                return "Bad Call-ID header";
-            }
+            return "Bad Call-ID header";
         }
 
         // CSeq = 1*DIGIT LWS Method
@@ -591,9 +592,21 @@ public static class SipParser
             msg.MaxForwards = SipChars.TryParseUInt(mf, 255, out ulong mfv) ? (int)mfv : -1;
         }
 
+        bool first = true;
         foreach (Segment item in msg.EnumerateValues(HeaderKind.Contact))
         {
-            if (item.IsEmpty || !NameAddressParser.TryParse(buf, item, allowStar: true, out _))
+            if (first)
+            {
+                // Kept: the registrar and proxy read the first Contact of nearly every request.
+                if (item.IsEmpty || !NameAddressParser.TryParse(buf, item, allowStar: true, out msg.FirstContactField))
+                {
+                    return "Bad Contact header";
+                }
+
+                msg.HasFirstContact = true;
+                first = false;
+            }
+            else if (item.IsEmpty || !NameAddressParser.TryParse(buf, item, allowStar: true, out _))
             {
                 return "Bad Contact header";
             }
@@ -608,20 +621,6 @@ public static class SipParser
 
         status = 0;
         return null;
-    }
-
-    private static bool ParseSingleNameAddress(SipMessage msg, Segment value, out NameAddress na)
-    {
-        ReadOnlySpan<byte> v = msg[value];
-        int p = 0;
-        ListSplitter.Next(v, ref p, out Segment item, out bool bad);
-        if (bad || p <= v.Length)
-        {
-            na = default;
-            return false; // empty, or more than one value
-        }
-
-        return NameAddressParser.TryParse(msg.Buffer, item.Shift(value.Offset), allowStar: false, out na);
     }
 
     private static bool CSeqMethodBytesEqualMethod(this SipMessage msg) => msg[msg.CSeqMethodSegment].SequenceEqual(msg.MethodBytes);

@@ -63,7 +63,7 @@ internal static class SipUriParser
             ReadOnlySpan<byte> userinfo = s.Slice(p, at);
             int pc = userinfo.IndexOf((byte)':');
             ReadOnlySpan<byte> u = pc < 0 ? userinfo : userinfo[..pc];
-            if (u.IsEmpty || !AllOf(u, Kind.User) || !Escaping.IsValid(u))
+            if (u.IsEmpty || u.IndexOfAnyExcept(SipChars.UserSet) >= 0 || !Escaping.IsValid(u))
             {
                 return false;
             }
@@ -72,7 +72,7 @@ internal static class SipUriParser
             if (pc >= 0)
             {
                 ReadOnlySpan<byte> pw = userinfo[(pc + 1)..];
-                if (!AllOf(pw, Kind.Password) || !Escaping.IsValid(pw))
+                if (pw.IndexOfAnyExcept(SipChars.PasswordSet) >= 0 || !Escaping.IsValid(pw))
                 {
                     return false;
                 }
@@ -100,10 +100,7 @@ internal static class SipUriParser
         }
         else
         {
-            while (p < s.Length && (SipChars.IsHostChar(s[p]) || s[p] == '_'))
-            {
-                p++;
-            }
+            p += SipChars.RunLength(s[p..], SipChars.HostSet);
         }
 
         if (p == hostStart)
@@ -116,11 +113,7 @@ internal static class SipUriParser
         if (p < s.Length && s[p] == ':')
         {
             int ps = ++p;
-            while (p < s.Length && SipChars.IsDigit(s[p]))
-            {
-                p++;
-            }
-
+            p += SipChars.RunLength(s[p..], SipChars.DigitSet);
             if (!SipChars.TryParseUInt(s[ps..p], 65535, out ulong pv))
             {
                 return false;
@@ -133,15 +126,10 @@ internal static class SipUriParser
         if (p < s.Length && s[p] == ';')
         {
             int ps = ++p;
-            while (p < s.Length && s[p] != '?')
+            p += SipChars.RunLength(s[p..], SipChars.UriParamSet);
+            if (p < s.Length && s[p] != '?')
             {
-                byte b = s[p];
-                if (!(SipChars.IsParamChar(b) || b is (byte)'%' or (byte)';' or (byte)'='))
-                {
-                    return false;
-                }
-
-                p++;
+                return false;
             }
 
             ReadOnlySpan<byte> list = s[ps..p];
@@ -157,10 +145,7 @@ internal static class SipUriParser
         if (p < s.Length && s[p] == '?')
         {
             int hs = ++p;
-            while (p < s.Length && (SipChars.IsHeaderChar(s[p]) || s[p] is (byte)'%' or (byte)'=' or (byte)'&'))
-            {
-                p++;
-            }
+            p += SipChars.RunLength(s[p..], SipChars.UriHeaderSet);
 
             if (p == hs || !Escaping.IsValid(s[hs..p]))
             {
@@ -199,26 +184,6 @@ internal static class SipUriParser
 
             list = list[(semi + 1)..];
         }
-    }
-
-    private enum Kind
-    {
-        User,
-        Password,
-    }
-
-    private static bool AllOf(ReadOnlySpan<byte> s, Kind kind)
-    {
-        foreach (byte b in s)
-        {
-            bool ok = b == '%' || (kind == Kind.User ? SipChars.IsUserChar(b) : SipChars.IsPasswordChar(b));
-            if (!ok)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     internal static bool IsIPv6Text(ReadOnlySpan<byte> s)

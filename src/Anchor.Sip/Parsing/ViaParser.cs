@@ -51,10 +51,7 @@ internal static class ViaParser
         }
         else
         {
-            while (!r.End && (SipChars.IsHostChar((byte)r.Peek) || r.Peek == '_'))
-            {
-                r.Advance(1);
-            }
+            r.ReadRun(SipChars.HostSet);
         }
 
         var host = new Segment(hs, r.Position - hs);
@@ -66,13 +63,8 @@ internal static class ViaParser
         int port = 0;
         if (r.TryConsumeSeparator((byte)':'))
         {
-            int ps = r.Position;
-            while (!r.End && SipChars.IsDigit((byte)r.Peek))
-            {
-                r.Advance(1);
-            }
-
-            if (!SipChars.TryParseUInt(s[ps..r.Position], 65535, out ulong pv) || pv == 0)
+            Segment digits = r.ReadRun(SipChars.DigitSet);
+            if (!SipChars.TryParseUInt(s.Slice(digits.Offset, digits.Length), 65535, out ulong pv) || pv == 0)
             {
                 return false;
             }

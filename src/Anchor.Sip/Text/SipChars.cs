@@ -1,80 +1,53 @@
+using System.Buffers;
+
 namespace Anchor.Sip.Text;
 
-/// <summary>Character classes of the RFC 3261 §25.1 grammar, as one lookup table.</summary>
+/// <summary>
+/// Character classes of the RFC 3261 §25.1 grammar. Runs (hosts, tokens, user parts, Call-IDs) are scanned with
+/// vectorised <see cref="SearchValues{T}"/>: <c>IndexOfAnyExcept</c> skips a whole run at once.
+/// </summary>
 internal static class SipChars
 {
-    private const byte Token = 1;       // token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
-    private const byte Unreserved = 2;  // alphanum / mark
-    private const byte UserExtra = 4;   // user-unreserved: "&" / "=" / "+" / "$" / "," / ";" / "?" / "/"
-    private const byte ParamExtra = 8;  // param-unreserved: "[" / "]" / "/" / ":" / "&" / "+" / "$"
-    private const byte HostChar = 16;   // alphanum / "-" / "."
-    private const byte HeaderExtra = 32; // hnv-unreserved: "[" / "]" / "/" / "?" / ":" / "+" / "$"
-    private const byte Word = 64;       // word: token chars plus "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}"
+    private const string AlphaNum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-    private static readonly byte[] Table = Build();
+    /// <summary>token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"</summary>
+    internal static readonly SearchValues<byte> TokenSet = Set(AlphaNum + "-.!%*_+`'~");
 
-    private static byte[] Build()
+    /// <summary>hostname / IPv4address characters (underscore tolerated: seen in the field).</summary>
+    internal static readonly SearchValues<byte> HostSet = Set(AlphaNum + "-._");
+
+    /// <summary>user: unreserved / escaped / user-unreserved ("&amp;" "=" "+" "$" "," ";" "?" "/").</summary>
+    internal static readonly SearchValues<byte> UserSet = Set(AlphaNum + "-_.!~*'()&=+$,;?/%");
+
+    /// <summary>password: unreserved / escaped / "&amp;" "=" "+" "$" ",".</summary>
+    internal static readonly SearchValues<byte> PasswordSet = Set(AlphaNum + "-_.!~*'()&=+$,%");
+
+    /// <summary>uri-parameters: paramchar (param-unreserved / unreserved / escaped) plus the ";" and "=" that separate them.</summary>
+    internal static readonly SearchValues<byte> UriParamSet = Set(AlphaNum + "-_.!~*'()[]/:&+$%;=");
+
+    /// <summary>headers: hnv-unreserved / unreserved / escaped plus "=" and "&amp;".</summary>
+    internal static readonly SearchValues<byte> UriHeaderSet = Set(AlphaNum + "-_.!~*'()[]/?:+$%=&");
+
+    /// <summary>callid: word [ "@" word ].</summary>
+    internal static readonly SearchValues<byte> CallIdSet = Set(AlphaNum + "-.!%*_+`'~()<>:\\\"/[]?{}@");
+
+    internal static readonly SearchValues<byte> DigitSet = Set("0123456789");
+
+    /// <summary>The bytes that matter when splitting a header value into list items.</summary>
+    internal static readonly SearchValues<byte> ListSpecials = Set(",\"<>\\");
+
+    private static SearchValues<byte> Set(string chars) => SearchValues.Create(System.Text.Encoding.ASCII.GetBytes(chars));
+
+    /// <summary>Length of the leading run of bytes in <paramref name="set"/>.</summary>
+    public static int RunLength(ReadOnlySpan<byte> s, SearchValues<byte> set)
     {
-        var t = new byte[256];
-        for (int c = 0; c < 128; c++)
-        {
-            bool alnum = c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9';
-            if (alnum)
-            {
-                t[c] |= Token | Unreserved | HostChar | Word;
-            }
-        }
-
-        foreach (char c in "-.!%*_+`'~")
-        {
-            t[c] |= Token | Word;
-        }
-
-        foreach (char c in "-_.!~*'()")
-        {
-            t[c] |= Unreserved;
-        }
-
-        foreach (char c in "&=+$,;?/")
-        {
-            t[c] |= UserExtra;
-        }
-
-        foreach (char c in "[]/:&+$")
-        {
-            t[c] |= ParamExtra;
-        }
-
-        foreach (char c in "[]/?:+$")
-        {
-            t[c] |= HeaderExtra;
-        }
-
-        foreach (char c in "()<>:\\\"/[]?{}")
-        {
-            t[c] |= Word;
-        }
-
-        t['-'] |= HostChar;
-        t['.'] |= HostChar;
-        return t;
+        int i = s.IndexOfAnyExcept(set);
+        return i < 0 ? s.Length : i;
     }
 
-    public static bool IsToken(byte b) => (Table[b] & Token) != 0;
+    public static bool IsToken(byte b) => TokenSet.Contains(b);
 
-    public static bool IsWord(byte b) => (Table[b] & Word) != 0;
-
-    public static bool IsUnreserved(byte b) => (Table[b] & Unreserved) != 0;
-
-    public static bool IsUserChar(byte b) => (Table[b] & (Unreserved | UserExtra)) != 0;
-
-    public static bool IsPasswordChar(byte b) => (Table[b] & Unreserved) != 0 || b is (byte)'&' or (byte)'=' or (byte)'+' or (byte)'$' or (byte)',';
-
-    public static bool IsParamChar(byte b) => (Table[b] & (Unreserved | ParamExtra)) != 0;
-
-    public static bool IsHeaderChar(byte b) => (Table[b] & (Unreserved | HeaderExtra)) != 0;
-
-    public static bool IsHostChar(byte b) => (Table[b] & HostChar) != 0;
+    public static bool IsAllToken(ReadOnlySpan<byte> s) => !s.IsEmpty && s.IndexOfAnyExcept(TokenSet) < 0;
 
     public static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
 
@@ -85,27 +58,9 @@ internal static class SipChars
     /// <summary>SP, HTAB, CR or LF: inside a header value CR LF only occur as folding (§7.3.1).</summary>
     public static bool IsLws(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
 
-    public static bool IsAllToken(ReadOnlySpan<byte> s)
-    {
-        if (s.IsEmpty)
-        {
-            return false;
-        }
-
-        foreach (byte b in s)
-        {
-            if (!IsToken(b))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     public static int HexValue(byte b) => IsDigit(b) ? b - '0' : (b | 0x20) - 'a' + 10;
 
-    /// <summary>Parses an unsigned decimal of at most 10 digits (leading zeros allowed); false on overflow of <paramref name="max"/>.</summary>
+    /// <summary>Parses an unsigned decimal (leading zeros allowed); false when not all digits or over <paramref name="max"/>.</summary>
     public static bool TryParseUInt(ReadOnlySpan<byte> s, ulong max, out ulong value)
     {
         value = 0;

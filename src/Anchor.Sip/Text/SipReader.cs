@@ -68,22 +68,14 @@ internal ref struct SipReader
     public Segment ReadToken()
     {
         int start = _pos;
-        while (_pos < _s.Length && SipChars.IsToken(_s[_pos]))
-        {
-            _pos++;
-        }
-
+        _pos += SipChars.RunLength(_s[_pos..], SipChars.TokenSet);
         return new Segment(start, _pos - start);
     }
 
-    public Segment ReadWhile(Func<byte, bool> predicate)
+    public Segment ReadRun(System.Buffers.SearchValues<byte> set)
     {
         int start = _pos;
-        while (_pos < _s.Length && predicate(_s[_pos]))
-        {
-            _pos++;
-        }
-
+        _pos += SipChars.RunLength(_s[_pos..], set);
         return new Segment(start, _pos - start);
     }
 

@@ -15,11 +15,7 @@ public sealed class TransportTests : IAsyncLifetime
     private IPEndPoint _udp = null!;
     private IPEndPoint _tcp = null!;
 
-    private static readonly SipTransportOptions Options = new()
-    {
-        TcpMessageTimeout = TimeSpan.FromSeconds(1),
-        TcpIdleTimeout = TimeSpan.FromSeconds(30),
-    };
+    private static readonly SipTransportOptions Options = new();
 
     public Task InitializeAsync()
     {
@@ -41,10 +37,12 @@ public sealed class TransportTests : IAsyncLifetime
         "To: <sip:a@127.0.0.1>\r\nFrom: <sip:b@127.0.0.1>;tag=1\r\nCall-ID: c" + branch + "\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n" +
         $"Content-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body}";
 
-    private async Task<Socket> ConnectAsync()
+    private Task<Socket> ConnectAsync() => ConnectAsync(_tcp);
+
+    private static async Task<Socket> ConnectAsync(IPEndPoint to)
     {
-        var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await s.ConnectAsync(_tcp);
+        var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await s.ConnectAsync(to);
         return s;
     }
 
@@ -102,7 +100,6 @@ public sealed class TransportTests : IAsyncLifetime
         for (int i = 0; i < third.Length; i += 7)
         {
             await s.SendAsync(third.AsMemory(i, Math.Min(7, third.Length - i)));
-            await Task.Delay(1);
         }
 
         var bodies = new List<string>();
@@ -142,11 +139,15 @@ public sealed class TransportTests : IAsyncLifetime
     [Fact]
     public async Task Tcp_slowloris_peer_is_disconnected()
     {
-        using Socket s = await ConnectAsync();
+        var sink = new Sink();
+        await using var layer = new SipTransportLayer(new SipTransportOptions { TcpMessageTimeout = TimeSpan.FromSeconds(1) });
+        layer.Start([new SipEndPoint(TransportKind.Tcp, new IPEndPoint(IPAddress.Loopback, 0))], sink);
+        using Socket s = await ConnectAsync(layer.LocalEndPoints[0].EndPoint);
         await s.SendAsync("OPTIONS sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9\r\n"u8.ToArray());
-        // TcpMessageTimeout is 1 s here; the heartbeat ticks every second.
+        // The message never completes: after TcpMessageTimeout (1 s here; the heartbeat ticks every second) the connection goes.
         Assert.Equal(string.Empty, await ReceiveAsync(s, TimeSpan.FromSeconds(10)));
-        Assert.Equal(0, _sink.Count);
+        Assert.Equal(0, sink.Count);
+        Assert.Equal(0, layer.TcpConnectionCount);
     }
 
     [Fact]
