@@ -8,16 +8,28 @@ namespace Anchor.Sip.Message;
 /// </summary>
 internal struct HeaderTable
 {
-    private const int InlineCount = 32;
+    private const int InlineCount = 24;
+    private const int KindCount = (int)HeaderKind.Warning + 1;
     private InlineHeaders _inline;
     private HeaderField[]? _overflow;
+
+    /// <summary>Index + 1 of the first header of each kind (0: none), so the common lookups cost one load.</summary>
+    private FirstIndex _first;
 
     public int Count { get; private set; }
 
     public readonly HeaderField this[int i] => i < InlineCount ? _inline[i] : _overflow![i - InlineCount];
 
+    /// <summary>The first header of a known kind, or -1.</summary>
+    public readonly int First(HeaderKind kind) => _first[(int)kind] - 1;
+
     public void Add(in HeaderField f)
     {
+        if (f.Kind != HeaderKind.Unknown && _first[(int)f.Kind] == 0)
+        {
+            _first[(int)f.Kind] = (short)(Count + 1);
+        }
+
         if (Count < InlineCount)
         {
             _inline[Count] = f;
@@ -40,5 +52,11 @@ internal struct HeaderTable
     private struct InlineHeaders
     {
         private HeaderField _e;
+    }
+
+    [InlineArray(KindCount)]
+    private struct FirstIndex
+    {
+        private short _e;
     }
 }

@@ -104,6 +104,15 @@ public sealed class SipMessage
 
     public int IndexOf(HeaderKind kind, int startAt = 0)
     {
+        if (kind != HeaderKind.Unknown)
+        {
+            int first = HeaderTable.First(kind);
+            if (first < 0 || startAt <= first)
+            {
+                return first;
+            }
+        }
+
         for (int i = startAt; i < HeaderTable.Count; i++)
         {
             if (HeaderTable[i].Kind == kind)
