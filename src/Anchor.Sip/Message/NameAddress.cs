@@ -58,23 +58,7 @@ public readonly struct NameAddress
         Anchor.Sip.Parsing.Parameters.TryGetHeaderParam(Parameters, name, out value);
 
     /// <summary>The <c>expires</c> contact parameter (§20.10), or -1. Values beyond 2^32-1 read as the maximum.</summary>
-    public long Expires
-    {
-        get
-        {
-            if (!TryGetParameter("expires"u8, out ReadOnlySpan<byte> v))
-            {
-                return -1;
-            }
-
-            if (SipChars.TryParseUInt(v, uint.MaxValue, out ulong e))
-            {
-                return (long)e;
-            }
-
-            return v.IsEmpty || v.ContainsAnyExceptInRange((byte)'0', (byte)'9') ? -1 : uint.MaxValue;
-        }
-    }
+    public long Expires => TryGetParameter("expires"u8, out ReadOnlySpan<byte> v) ? SipChars.ParseDeltaSeconds(v) : -1;
 
     /// <summary>The <c>q</c> contact parameter in thousandths (q=0.5 → 500), or -1 when absent or malformed.</summary>
     public int QValue

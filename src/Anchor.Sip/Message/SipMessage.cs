@@ -208,23 +208,7 @@ public sealed class SipMessage
     }
 
     /// <summary>The Expires header in seconds, -1 when absent or malformed; overlarge values read as 2^32-1 (RFC 4475 §3.1.2.4).</summary>
-    public long Expires
-    {
-        get
-        {
-            if (!TryGetHeader(HeaderKind.Expires, out ReadOnlySpan<byte> v))
-            {
-                return -1;
-            }
-
-            if (SipChars.TryParseUInt(v, uint.MaxValue, out ulong e))
-            {
-                return (long)e;
-            }
-
-            return v.IsEmpty || v.ContainsAnyExceptInRange((byte)'0', (byte)'9') ? -1 : uint.MaxValue;
-        }
-    }
+    public long Expires => TryGetHeader(HeaderKind.Expires, out ReadOnlySpan<byte> v) ? SipChars.ParseDeltaSeconds(v) : -1;
 
     /// <summary>True when any Require/Supported/Proxy-Require value of <paramref name="kind"/> names <paramref name="optionTag"/>.</summary>
     public bool HasOptionTag(HeaderKind kind, ReadOnlySpan<byte> optionTag)

@@ -60,6 +60,20 @@ internal static class SipChars
 
     public static int HexValue(byte b) => IsDigit(b) ? b - '0' : (b | 0x20) - 'a' + 10;
 
+    /// <summary>
+    /// delta-seconds (§25.1) for Expires values: -1 when empty or not all digits; values past 2^32-1 read as 2^32-1
+    /// (RFC 4475 §3.1.2.4: an overlarge Expires is not an error).
+    /// </summary>
+    public static long ParseDeltaSeconds(ReadOnlySpan<byte> v)
+    {
+        if (TryParseUInt(v, uint.MaxValue, out ulong e))
+        {
+            return (long)e;
+        }
+
+        return v.IsEmpty || v.ContainsAnyExceptInRange((byte)'0', (byte)'9') ? -1 : uint.MaxValue;
+    }
+
     /// <summary>Parses an unsigned decimal (leading zeros allowed); false when not all digits or over <paramref name="max"/>.</summary>
     public static bool TryParseUInt(ReadOnlySpan<byte> s, ulong max, out ulong value)
     {
