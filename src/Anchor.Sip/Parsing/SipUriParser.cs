@@ -186,6 +186,10 @@ internal static class SipUriParser
         }
     }
 
+    /// <summary>
+    /// IPv6address (RFC 3261 §25.1, RFC 4291 §2.2): up to eight 1–4 digit hex groups, at most one "::", an optional dotted
+    /// IPv4 tail counting as two groups. RFC 5118 §4.9: a reference with ":::" or too many groups is not an address.
+    /// </summary>
     internal static bool IsIPv6Text(ReadOnlySpan<byte> s)
     {
         if (s.Length < 2)
@@ -193,14 +197,107 @@ internal static class SipUriParser
             return false;
         }
 
-        foreach (byte b in s)
+        int groups = 0;
+        bool compressed = false;
+        int i = 0;
+        if (s[0] == ':')
         {
-            if (!(SipChars.IsHex(b) || b is (byte)':' or (byte)'.'))
+            if (s[1] != ':')
             {
                 return false;
             }
+
+            compressed = true;
+            i = 2;
+            if (i == s.Length)
+            {
+                return true; // "::"
+            }
         }
 
-        return s.IndexOf((byte)':') >= 0;
+        while (i < s.Length)
+        {
+            int start = i;
+            while (i < s.Length && SipChars.IsHex(s[i]) && i - start < 5)
+            {
+                i++;
+            }
+
+            if (i < s.Length && s[i] == '.')
+            {
+                // IPv4 tail: the rest must be a dotted quad.
+                if (!IsIPv4(s[start..]))
+                {
+                    return false;
+                }
+
+                groups += 2;
+                i = s.Length;
+                break;
+            }
+
+            int len = i - start;
+            if (len is 0 or > 4)
+            {
+                return false;
+            }
+
+            groups++;
+            if (i == s.Length)
+            {
+                break;
+            }
+
+            if (s[i] != ':')
+            {
+                return false;
+            }
+
+            i++;
+            if (i < s.Length && s[i] == ':')
+            {
+                if (compressed)
+                {
+                    return false; // a second "::"
+                }
+
+                compressed = true;
+                i++;
+                if (i == s.Length)
+                {
+                    break;
+                }
+            }
+            else if (i == s.Length)
+            {
+                return false; // trailing single ':'
+            }
+        }
+
+        return compressed ? groups < 8 : groups == 8;
+    }
+
+    internal static bool IsIPv4Text(ReadOnlySpan<byte> s) => IsIPv4(s);
+
+    private static bool IsIPv4(ReadOnlySpan<byte> s)
+    {
+        int parts = 0;
+        while (true)
+        {
+            int dot = s.IndexOf((byte)'.');
+            ReadOnlySpan<byte> part = dot < 0 ? s : s[..dot];
+            if (part.Length is 0 or > 3 || !SipChars.TryParseUInt(part, 255, out _))
+            {
+                return false;
+            }
+
+            parts++;
+            if (dot < 0)
+            {
+                return parts == 4;
+            }
+
+            s = s[(dot + 1)..];
+        }
     }
 }

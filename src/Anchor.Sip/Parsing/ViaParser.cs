@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using Anchor.Sip.Message;
 using Anchor.Sip.Text;
@@ -156,19 +155,14 @@ internal static class ViaParser
         : Ascii.EqualsIgnoreCase(t, "WSS"u8) ? TransportKind.Wss
         : TransportKind.Unknown;
 
+    /// <summary>received = IPv4address / IPv6address; RFC 5118 §4.5 notes implementations also write an IPv6 reference in brackets.</summary>
     private static bool IsIp(ReadOnlySpan<byte> v)
     {
-        if (v.IsEmpty || v.Length > 45)
+        if (v.Length > 2 && v[0] == '[' && v[^1] == ']')
         {
-            return false;
+            v = v[1..^1];
         }
 
-        Span<char> c = stackalloc char[v.Length];
-        for (int i = 0; i < v.Length; i++)
-        {
-            c[i] = (char)v[i];
-        }
-
-        return IPAddress.TryParse(c, out _);
+        return v.IndexOf((byte)':') >= 0 ? SipUriParser.IsIPv6Text(v) : SipUriParser.IsIPv4Text(v);
     }
 }

@@ -13,6 +13,12 @@ internal static class SipChars
     /// <summary>token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"</summary>
     internal static readonly SearchValues<byte> TokenSet = Set(AlphaNum + "-.!%*_+`'~");
 
+    /// <summary>
+    /// gen-value = token / host / quoted-string. Token characters plus ':' so that an IPv6address written without brackets
+    /// (Via received, RFC 5118 §4.5) reads as one value.
+    /// </summary>
+    internal static readonly SearchValues<byte> ParamValueSet = Set(AlphaNum + "-.!%*_+`'~:");
+
     /// <summary>hostname / IPv4address characters (underscore tolerated: seen in the field).</summary>
     internal static readonly SearchValues<byte> HostSet = Set(AlphaNum + "-._");
 

@@ -150,7 +150,7 @@ internal ref struct SipReader
             return true;
         }
 
-        value = ReadToken();
+        value = ReadRun(SipChars.ParamValueSet);
         return value.Length > 0;
     }
 }
