@@ -47,18 +47,18 @@ builder.Logging.AddSimpleConsole(o =>
 });
 builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
 
-var sip = new SipSettings();
+var settings = new AnchorSettings();
 try
 {
-    builder.Configuration.GetSection("Sip").Bind(sip);
+    builder.Configuration.Bind(settings);
 }
 catch (InvalidOperationException e)
 {
-    Console.Error.WriteLine($"Sip: {e.Message}");
+    Console.Error.WriteLine($"Configuration: {e.Message}");
     return 2;
 }
 
-IReadOnlyList<string> errors = SettingsValidator.Validate(sip);
+IReadOnlyList<string> errors = SettingsValidator.Validate(settings);
 if (errors.Count > 0)
 {
     foreach (string e in errors)
@@ -69,7 +69,16 @@ if (errors.Count > 0)
     return 2;
 }
 
-builder.Services.AddSingleton(sip);
+if (configFile is null && settings.Extensions.Count == 0)
+{
+    string? announce = DemoSetup.Apply(settings);
+    if (announce is not null)
+    {
+        Console.WriteLine(announce);
+    }
+}
+
+builder.Services.AddSingleton(settings);
 builder.Services.AddHostedService<SipServer>();
 using IHost host = builder.Build();
 try

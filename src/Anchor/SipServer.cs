@@ -1,35 +1,67 @@
+using System.Net;
 using Anchor.Configuration;
+using Anchor.Pbx;
+using Anchor.Pbx.Location;
+using Anchor.Pbx.Model;
+using Anchor.Pbx.Proxy;
+using Anchor.Pbx.Registrar;
+using Anchor.Sip.Auth;
 using Anchor.Sip.Transactions;
 using Anchor.Sip.Transport;
-using Anchor.Sip.Uas;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Anchor;
 
-/// <summary>Runs the SIP stack inside the generic host: transports, transactions, and (for now) the OPTIONS-only UAS.</summary>
+/// <summary>Runs the PBX inside the generic host: transports, transactions, registrar, location, proxy and keep-alives.</summary>
 internal sealed class SipServer : IHostedService, IAsyncDisposable
 {
-    private readonly SipSettings _settings;
+    private readonly AnchorSettings _settings;
     private readonly ILoggerFactory _loggers;
+    private readonly ILogger _log;
     private SipTransportLayer? _transport;
     private TransactionLayer? _transactions;
+    private LocationService? _location;
+    private KeepAlive? _keepAlive;
 
-    public SipServer(SipSettings settings, ILoggerFactory loggers)
+    public SipServer(AnchorSettings settings, ILoggerFactory loggers)
     {
         _settings = settings;
         _loggers = loggers;
+        _log = loggers.CreateLogger("Anchor");
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var options = new SipTransportOptions { ServerHeader = _settings.ServerHeader };
-        _transport = new SipTransportLayer(options, TimeProvider.System, _loggers.CreateLogger("Anchor.Sip.Transport"));
-        var uas = new OptionsUas(log: _loggers.CreateLogger("Anchor.Sip.Uas"));
-        _transactions = new TransactionLayer(_transport, uas, TimeProvider.System, log: _loggers.CreateLogger("Anchor.Sip.Transactions"),
-            serverHeader: _settings.ServerHeader);
-        IEnumerable<string> listen = _settings.Listen.Count > 0 ? _settings.Listen : SipSettings.DefaultListen;
+        TimeProvider time = TimeProvider.System;
+        SipSettings sip = _settings.Sip;
+        var options = new PbxOptions
+        {
+            Domain = sip.Domain,
+            Extensions = _settings.Extensions.Select(e => new Extension(e.Number!, e.Password!, e.Name)).ToArray(),
+            MinExpires = sip.MinExpires,
+            MaxExpires = sip.MaxExpires,
+            DefaultExpires = Math.Min(3600, sip.MaxExpires),
+            KeepAliveInterval = TimeSpan.FromSeconds(sip.KeepAliveSeconds),
+            ServerHeader = sip.ServerHeader,
+        };
+
+        _location = new LocationService(new SqliteLocationStore(_settings.Storage.ConnectionString), time, _loggers.CreateLogger("Anchor.Location"));
+        _transport = new SipTransportLayer(new SipTransportOptions { ServerHeader = sip.ServerHeader }, time, _loggers.CreateLogger("Anchor.Sip.Transport"));
+        var local = new LocalAddresses(_transport, sip.Domain, sip.ExternalAddress is null ? null : IPAddress.Parse(sip.ExternalAddress));
+
+        // One realm, one nonce secret for registrar and proxy: the office's domain.
+        var auth = new DigestAuthenticator(sip.Domain, new DigestOptions(), time);
+        var registrar = new Registrar(options, auth, _location, time, _loggers.CreateLogger("Anchor.Registrar"));
+        var proxy = new ProxyCore(options, auth, _location, local, _loggers.CreateLogger("Anchor.Proxy"));
+        var core = new PbxCore(registrar, proxy, local, options.Extensions.Select(e => e.Number));
+        _transactions = new TransactionLayer(_transport, core, time, log: _loggers.CreateLogger("Anchor.Sip.Transactions"), serverHeader: sip.ServerHeader);
+        proxy.Transactions = _transactions;
+
+        IEnumerable<string> listen = sip.Listen.Count > 0 ? sip.Listen : SipSettings.DefaultListen;
         _transport.Start(listen.Select(SipEndPoint.Parse), _transactions);
+        _keepAlive = new KeepAlive(_location, _transactions, local, sip.Domain, options.KeepAliveInterval, time, _loggers.CreateLogger("Anchor.KeepAlive"));
+        _log.LogInformation("Anchor serving {Domain} with {Count} extensions", sip.Domain, options.Extensions.Count);
         return Task.CompletedTask;
     }
 
@@ -37,6 +69,8 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _keepAlive?.Dispose();
+        _keepAlive = null;
         if (_transport is not null)
         {
             await _transport.DisposeAsync().ConfigureAwait(false);
@@ -45,5 +79,12 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
 
         _transactions?.Dispose();
         _transactions = null;
+        if (_location is not null)
+        {
+            // Every binding reaches the store before the process goes: a restart loses no registration.
+            await _location.FlushAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await _location.DisposeAsync().ConfigureAwait(false);
+            _location = null;
+        }
     }
 }

@@ -5,15 +5,33 @@ namespace Anchor.Functional.Tests;
 /// <summary>Runs SIPp (Debian sip-tester) against a target, bounded in time; SIPp exits 0 only when every call succeeded.</summary>
 internal static class Sipp
 {
-    public static string ScenarioPath(string name) => Path.Combine(AppContext.BaseDirectory, "Scenarios", name);
+    public static string ScenarioPath(string name) => Path.IsPathRooted(name) ? name : Path.Combine(AppContext.BaseDirectory, "Scenarios", name);
+
+    /// <summary>A copy of a scenario with placeholders replaced (SIPp cannot take an expected status from a variable).</summary>
+    public static string Specialise(string name, params (string From, string To)[] replacements)
+    {
+        string text = File.ReadAllText(ScenarioPath(name));
+        foreach (var (from, to) in replacements)
+        {
+            text = text.Replace(from, to, StringComparison.Ordinal);
+        }
+
+        string path = Path.Combine(Directory.CreateTempSubdirectory("anchor-scn-").FullName, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
 
     public sealed record Result(int ExitCode, string Output, string WorkDir);
 
     /// <param name="transport">u1 (UDP) or t1 (TCP).</param>
-    public static async Task<Result> RunAsync(string scenario, int targetPort, string transport, int calls, int rate = 100, int timeoutSeconds = 60, string target = "127.0.0.1")
+    public static Task<Result> RunAsync(string scenario, int targetPort, string transport, int calls, int rate = 100, int timeoutSeconds = 60,
+        string target = "127.0.0.1") => RunAsync(scenario, targetPort, transport, calls, rate, timeoutSeconds, target, FreePort.Next(), []);
+
+    /// <summary>With a fixed local port (a callee registers from the port it then answers on) and extra SIPp arguments.</summary>
+    public static async Task<Result> RunAsync(string scenario, int targetPort, string transport, int calls, int rate, int timeoutSeconds,
+        string target, int localPort, IEnumerable<string> extra)
     {
         string work = Directory.CreateTempSubdirectory("anchor-sipp-").FullName;
-        int localPort = FreePort.Next();
         var psi = new ProcessStartInfo("sipp")
         {
             WorkingDirectory = work,
@@ -28,6 +46,11 @@ internal static class Sipp
             "-r", rate.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", target, "-p", localPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-nostdin", "-timeout", $"{timeoutSeconds}s", "-timeout_error", "-trace_err", "-max_socket", "100",
         })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (string a in extra)
         {
             psi.ArgumentList.Add(a);
         }

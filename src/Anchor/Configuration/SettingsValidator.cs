@@ -1,16 +1,128 @@
+using System.Globalization;
+using System.Net;
 using Anchor.Sip.Transport;
 
 namespace Anchor.Configuration;
 
-/// <summary>Collects every configuration error at once, each naming its key (YARP's validators, not the first exception).</summary>
+/// <summary>Collects every configuration error at once, each naming its key and the problem (YARP's validators, not the first exception).</summary>
 public static class SettingsValidator
 {
-    public static IReadOnlyList<string> Validate(SipSettings sip)
+    public static IReadOnlyList<string> Validate(AnchorSettings s)
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(sip.Domain))
+        ValidateSip(s.Sip, errors);
+        ValidateMedia(s.Media, errors);
+        ValidateStorage(s.Storage, errors);
+        if (s.Http.Listen is { } http && (!Uri.TryCreate(http, UriKind.Absolute, out Uri? u) || u.Scheme is not ("http" or "https")))
         {
-            errors.Add("Sip:Domain: must not be empty");
+            errors.Add($"Http:Listen: \"{http}\" is not an http:// or https:// address");
+        }
+
+        var numbers = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < s.Extensions.Count; i++)
+        {
+            ExtensionSettings e = s.Extensions[i];
+            string key = $"Extensions[{i}]";
+            if (string.IsNullOrEmpty(e.Number) || !e.Number.All(char.IsAsciiDigit) || e.Number.Length is < 2 or > 10)
+            {
+                errors.Add($"{key}.Number: \"{e.Number}\" must be 2 to 10 digits");
+            }
+            else if (!numbers.Add(e.Number))
+            {
+                errors.Add($"{key}.Number: \"{e.Number}\" is used twice");
+            }
+
+            if (string.IsNullOrEmpty(e.Password))
+            {
+                errors.Add($"{key}.Password: missing");
+            }
+            else if (e.Password.Length < 8 || e.Password == e.Number)
+            {
+                errors.Add($"{key}.Password: too weak (at least 8 characters, not the number)");
+            }
+        }
+
+        var trunks = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < s.Trunks.Count; i++)
+        {
+            TrunkSettings t = s.Trunks[i];
+            string key = $"Trunks[{i}]";
+            if (string.IsNullOrWhiteSpace(t.Name))
+            {
+                errors.Add($"{key}.Name: missing");
+            }
+            else if (!trunks.Add(t.Name))
+            {
+                errors.Add($"{key}.Name: \"{t.Name}\" is used twice");
+            }
+
+            if (!IsTransportHostPort(t.Proxy))
+            {
+                errors.Add($"{key}.Proxy: \"{t.Proxy}\" must be udp:HOST[:PORT] or tcp:HOST[:PORT]");
+            }
+
+            if (string.IsNullOrWhiteSpace(t.Domain))
+            {
+                errors.Add($"{key}.Domain: missing");
+            }
+
+            if (string.IsNullOrWhiteSpace(t.Username))
+            {
+                errors.Add($"{key}.Username: missing");
+            }
+
+            if (string.IsNullOrEmpty(t.Password))
+            {
+                errors.Add($"{key}.Password: missing");
+            }
+
+            if (t.RegisterExpires is < 60 or > 86400)
+            {
+                errors.Add($"{key}.RegisterExpires: {t.RegisterExpires} must be between 60 and 86400 seconds");
+            }
+
+            for (int d = 0; d < t.Dids.Count; d++)
+            {
+                if (t.Dids[d].Length == 0 || !t.Dids[d].All(c => char.IsAsciiDigit(c) || c == '+'))
+                {
+                    errors.Add($"{key}.Dids[{d}]: \"{t.Dids[d]}\" is not a phone number");
+                }
+            }
+
+            if (t.Inbound is not null && !numbers.Contains(t.Inbound))
+            {
+                errors.Add($"{key}.Inbound: \"{t.Inbound}\" is not an extension");
+            }
+
+            if (t.MaxCalls < 0)
+            {
+                errors.Add($"{key}.MaxCalls: must not be negative");
+            }
+        }
+
+        for (int i = 0; i < s.DialPlan.Count; i++)
+        {
+            DialPlanRuleSettings r = s.DialPlan[i];
+            string key = $"DialPlan[{i}]";
+            if (string.IsNullOrWhiteSpace(r.Pattern) || r.Pattern.Any(c => !("0123456789*#xX.[]-<>:|+".Contains(c, StringComparison.Ordinal))))
+            {
+                errors.Add($"{key}.Pattern: \"{r.Pattern}\" is not an SPA digit-map pattern");
+            }
+
+            if (r.Trunk is null || !trunks.Contains(r.Trunk))
+            {
+                errors.Add($"{key}.Trunk: \"{r.Trunk}\" is not a trunk");
+            }
+        }
+
+        return errors;
+    }
+
+    private static void ValidateSip(SipSettings sip, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(sip.Domain) || sip.Domain.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '.' or '-')))
+        {
+            errors.Add($"Sip:Domain: \"{sip.Domain}\" is not a host name");
         }
 
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -27,11 +139,86 @@ public static class SettingsValidator
             }
         }
 
+        if (sip.ExternalAddress is not null && !IPAddress.TryParse(sip.ExternalAddress, out _))
+        {
+            errors.Add($"Sip:ExternalAddress: \"{sip.ExternalAddress}\" is not an IP address");
+        }
+
         if (string.IsNullOrWhiteSpace(sip.ServerHeader) || sip.ServerHeader.Any(char.IsControl))
         {
             errors.Add("Sip:ServerHeader: must be a non-empty header value without control characters");
         }
 
-        return errors;
+        if (sip.MinExpires < 1 || sip.MaxExpires < sip.MinExpires)
+        {
+            errors.Add($"Sip:MinExpires/MaxExpires: need 1 <= MinExpires ({sip.MinExpires}) <= MaxExpires ({sip.MaxExpires})");
+        }
+
+        if (sip.KeepAliveSeconds is < 5 or > 3600)
+        {
+            errors.Add($"Sip:KeepAliveSeconds: {sip.KeepAliveSeconds} must be between 5 and 3600");
+        }
+    }
+
+    private static void ValidateMedia(MediaSettings m, List<string> errors)
+    {
+        if (m.Address is not null && !IPAddress.TryParse(m.Address, out _))
+        {
+            errors.Add($"Media:Address: \"{m.Address}\" is not an IP address");
+        }
+
+        string[] parts = m.PortRange.Split('-');
+        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int lo)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int hi) || lo < 1024 || hi > 65535 || hi - lo < 3)
+        {
+            errors.Add($"Media:PortRange: \"{m.PortRange}\" must be LOW-HIGH within 1024-65535 with room for at least two port pairs");
+        }
+
+        if (m.Anchor is not ("Trunk" or "Always" or "Never"))
+        {
+            errors.Add($"Media:Anchor: \"{m.Anchor}\" must be Trunk, Always or Never");
+        }
+    }
+
+    private static void ValidateStorage(StorageSettings s, List<string> errors)
+    {
+        if (!string.Equals(s.Provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"Storage:Provider: \"{s.Provider}\" is not supported (Sqlite is; PostgreSQL and Redis are planned)");
+        }
+
+        if (string.IsNullOrWhiteSpace(s.ConnectionString))
+        {
+            errors.Add("Storage:ConnectionString: missing");
+        }
+        else
+        {
+            try
+            {
+                _ = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(s.ConnectionString);
+            }
+            catch (ArgumentException e)
+            {
+                errors.Add($"Storage:ConnectionString: {e.Message}");
+            }
+        }
+    }
+
+    private static bool IsTransportHostPort(string? text)
+    {
+        if (text is null || !(text.StartsWith("udp:", StringComparison.OrdinalIgnoreCase) || text.StartsWith("tcp:", StringComparison.OrdinalIgnoreCase)))
+        {
+            return false;
+        }
+
+        string rest = text[4..];
+        if (rest.StartsWith('['))
+        {
+            return SipEndPoint.TryParse(text.Contains("]:", StringComparison.Ordinal) ? text : text + ":5060", out _, out _);
+        }
+
+        string[] hp = rest.Split(':');
+        return hp.Length is 1 or 2 && hp[0].Length > 0 && hp[0].All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-')
+            && (hp.Length == 1 || (int.TryParse(hp[1], NumberStyles.None, CultureInfo.InvariantCulture, out int p) && p is > 0 and <= 65535));
     }
 }

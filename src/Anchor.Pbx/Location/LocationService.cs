@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Anchor.Pbx.Location;
+
+/// <summary>
+/// The location service (RFC 3261 §10.2): bindings per address of record, in memory for lookups and written behind to
+/// an <see cref="ILocationStore"/> in batches by one background writer, so a REGISTER never waits on the disk. Loaded
+/// from the store at start; flushed on shutdown; expired bindings are purged in memory and in the store.
+/// </summary>
+public sealed class LocationService : IAsyncDisposable
+{
+    private readonly ILocationStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, List<Binding>> _aors = new(StringComparer.Ordinal);
+    private readonly Channel<(string, string, Binding?)> _writes = Channel.CreateUnbounded<(string, string, Binding?)>(new() { SingleReader = true });
+    private readonly Task _writer;
+    private readonly ITimer _purge;
+    private long _pendingWrites;
+
+    public LocationService(ILocationStore store, TimeProvider? time = null, ILogger? log = null)
+    {
+        _store = store;
+        _time = time ?? TimeProvider.System;
+        _log = log ?? NullLogger.Instance;
+        DateTimeOffset now = _time.GetUtcNow();
+        int loaded = 0;
+        foreach (Binding b in store.LoadAll())
+        {
+            if (!b.IsExpired(now))
+            {
+                _aors.GetOrAdd(b.Aor, _ => []).Add(b);
+                loaded++;
+            }
+        }
+
+        store.PurgeExpired(now);
+        _log.LogInformation("Location service loaded {Count} bindings", loaded);
+        _writer = Task.Run(WriteLoopAsync);
+        _purge = _time.CreateTimer(_ => Purge(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Called when a binding is removed for any reason other than the phone asking (expiry, keep-alive failure).</summary>
+    public event Action<Binding, string>? BindingDropped;
+
+    public int Count => _aors.Values.Sum(l => { lock (l) { return l.Count; } });
+
+    /// <summary>The live bindings of an AOR, best q first.</summary>
+    public IReadOnlyList<Binding> Lookup(string aor)
+    {
+        if (!_aors.TryGetValue(aor, out List<Binding>? list))
+        {
+            return [];
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        lock (list)
+        {
+            return list.Where(b => !b.IsExpired(now)).OrderByDescending(b => b.QValue).ToArray();
+        }
+    }
+
+    public IReadOnlyList<Binding> All() => _aors.Values.SelectMany(l => { lock (l) { return l.ToArray(); } }).ToArray();
+
+    /// <summary>Runs <paramref name="update"/> on the AOR's bindings under its lock (§10.3 steps 7–8 are one atomic step).</summary>
+    public T Update<T>(string aor, Func<List<Binding>, (T Result, IReadOnlyList<(string Contact, Binding? Binding)> Changes)> update)
+    {
+        List<Binding> list = _aors.GetOrAdd(aor, _ => []);
+        (T result, IReadOnlyList<(string, Binding?)> changes) r;
+        lock (list)
+        {
+            r = update(list);
+            foreach (var (contact, binding) in r.changes)
+            {
+                Enqueue(aor, contact, binding);
+            }
+        }
+
+        return r.result;
+    }
+
+    /// <summary>Removes one binding (keep-alive failure), if it is still the same one.</summary>
+    public void Drop(Binding binding, string why)
+    {
+        if (!_aors.TryGetValue(binding.Aor, out List<Binding>? list))
+        {
+            return;
+        }
+
+        bool removed;
+        lock (list)
+        {
+            removed = list.Remove(binding);
+            if (removed)
+            {
+                Enqueue(binding.Aor, binding.ContactUri, null);
+            }
+        }
+
+        if (removed)
+        {
+            _log.LogInformation("Binding {Contact} of {Aor} dropped: {Why}", binding.ContactUri, binding.Aor, why);
+            BindingDropped?.Invoke(binding, why);
+        }
+    }
+
+    /// <summary>Waits until every change made so far is in the store.</summary>
+    public async Task FlushAsync(TimeSpan timeout)
+    {
+        var deadline = _time.GetUtcNow() + timeout;
+        while (Interlocked.Read(ref _pendingWrites) > 0 && _time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+    }
+
+    private void Enqueue(string aor, string contact, Binding? b)
+    {
+        Interlocked.Increment(ref _pendingWrites);
+        _writes.Writer.TryWrite((aor, contact, b));
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<(string, string, Binding?)>(256);
+        while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < 1000 && _writes.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            try
+            {
+                _store.Apply(batch);
+            }
+            catch (Exception e)
+            {
+                // The store is full, read-only or gone: calls keep working from memory; say so loudly.
+                _log.LogError(e, "Location store write of {Count} changes failed; bindings are kept in memory only", batch.Count);
+            }
+
+            Interlocked.Add(ref _pendingWrites, -batch.Count);
+            batch.Clear();
+        }
+    }
+
+    private void Purge()
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        foreach (var (aor, list) in _aors)
+        {
+            Binding[] expired;
+            lock (list)
+            {
+                expired = list.Where(b => b.IsExpired(now)).ToArray();
+                foreach (Binding b in expired)
+                {
+                    list.Remove(b);
+                    Enqueue(aor, b.ContactUri, null);
+                }
+            }
+
+            foreach (Binding b in expired)
+            {
+                _log.LogInformation("Binding {Contact} of {Aor} expired", b.ContactUri, aor);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _purge.Dispose();
+        _writes.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+        _store.Dispose();
+    }
+}

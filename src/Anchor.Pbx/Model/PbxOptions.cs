@@ -1,0 +1,25 @@
+namespace Anchor.Pbx.Model;
+
+/// <summary>The validated, immutable settings the PBX core runs on (built by the host from configuration).</summary>
+public sealed record PbxOptions
+{
+    /// <summary>The SIP domain (and digest realm) of the office.</summary>
+    public required string Domain { get; init; }
+
+    public required IReadOnlyList<Extension> Extensions { get; init; }
+
+    /// <summary>Shortest registration accepted (RFC 3261 §10.3 step 7: 423 with Min-Expires below it).</summary>
+    public int MinExpires { get; init; } = 60;
+
+    /// <summary>Longest registration granted; longer requests are cut to this.</summary>
+    public int MaxExpires { get; init; } = 3600;
+
+    /// <summary>Registration time when the request names none (§10.2.1.1).</summary>
+    public int DefaultExpires { get; init; } = 3600;
+
+    /// <summary>How often each binding is pinged (OPTIONS) to keep NAT open and to notice phones that are gone.</summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>The Server / User-Agent header value.</summary>
+    public string ServerHeader { get; init; } = "Anchor";
+}

@@ -1,0 +1,70 @@
+using Anchor.Pbx.Proxy;
+using Anchor.Sip.Message;
+using Anchor.Sip.Transactions;
+using Anchor.Sip.Uas;
+
+namespace Anchor.Pbx;
+
+/// <summary>
+/// The transaction user of the PBX: REGISTER goes to the registrar, OPTIONS addressed to Anchor is answered here
+/// (§11.2), everything else is proxied.
+/// </summary>
+public sealed class PbxCore : ITransactionUser
+{
+    private readonly Registrar.Registrar _registrar;
+    private readonly ProxyCore _proxy;
+    private readonly LocalAddresses _local;
+    private readonly HashSet<string> _extensions;
+
+    public PbxCore(Registrar.Registrar registrar, ProxyCore proxy, LocalAddresses local, IEnumerable<string> extensionNumbers)
+    {
+        _registrar = registrar;
+        _proxy = proxy;
+        _local = local;
+        _extensions = new HashSet<string>(extensionNumbers, StringComparer.Ordinal);
+    }
+
+    public void OnRequest(ServerTransaction transaction)
+    {
+        SipMessage req = transaction.Request;
+        if (transaction.IsMergedRequest)
+        {
+            transaction.Respond(482, "Loop Detected");
+            return;
+        }
+
+        bool forUs = _local.IsLocal(req.RequestUri) && req.IndexOf(HeaderKind.Route) < 0;
+        if (req.Method == SipMethod.Register && forUs)
+        {
+            CheckFailure? f = RequestChecks.CheckUas(req, _proxy.Allowed);
+            if (f is not null)
+            {
+                transaction.Respond(f.Status, f.Reason, f.Headers);
+                return;
+            }
+
+            _registrar.OnRegister(transaction);
+            return;
+        }
+
+        // OPTIONS for Anchor itself (no user, a user that is not an extension, or no hops left) is answered here.
+        if (req.Method == SipMethod.Options && forUs
+            && (!req.RequestUri.HasUser || req.MaxForwards == 0 || !_extensions.Contains(req.RequestUri.UserUnescaped)))
+        {
+            transaction.Respond(200, "OK",
+            [
+                new("Allow", _proxy.Allowed.AllowHeader),
+                new("Accept", "application/sdp"),
+            ]);
+            return;
+        }
+
+        _proxy.OnRequest(transaction);
+    }
+
+    public void OnAck(SipMessage ack, ReceivedFrom from, ServerTransaction? accepted) => _proxy.OnAck(ack, from);
+
+    public void OnCancel(ServerTransaction invite, SipMessage cancel) => _proxy.OnCancel(invite);
+
+    public void OnStrayResponse(SipMessage response, ReceivedFrom from) => _proxy.OnStrayResponse(response, from);
+}

@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text;
+using Anchor.Pbx.Location;
+using Anchor.Pbx.Model;
+using Anchor.Sip.Auth;
+using Anchor.Sip.Message;
+using Anchor.Sip.Transactions;
+using Anchor.Sip.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Anchor.Pbx.Registrar;
+
+/// <summary>
+/// The registrar (RFC 3261 §10.3): authenticates REGISTER with digest before anything else, so an unknown user and a
+/// wrong password get the same 401 and nothing about the AOR is revealed; then adds, refreshes and removes bindings.
+/// </summary>
+public sealed class Registrar
+{
+    private readonly PbxOptions _options;
+    private readonly DigestAuthenticator _auth;
+    private readonly LocationService _location;
+    private readonly IReadOnlyDictionary<string, Extension> _extensions;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+
+    public Registrar(PbxOptions options, DigestAuthenticator auth, LocationService location, TimeProvider time, ILogger log)
+    {
+        _options = options;
+        _auth = auth;
+        _location = location;
+        _extensions = options.Extensions.ToDictionary(e => e.Number, StringComparer.Ordinal);
+        _time = time;
+        _log = log;
+    }
+
+    public void OnRegister(ServerTransaction tx)
+    {
+        SipMessage req = tx.Request;
+        DigestResult auth = _auth.Verify(req, proxy: false, PasswordOf);
+        switch (auth.Outcome)
+        {
+            case DigestOutcome.Malformed:
+                tx.Respond(400, "Bad Request (" + auth.Reason + ")");
+                return;
+            case DigestOutcome.Missing:
+            case DigestOutcome.Rejected:
+            case DigestOutcome.Stale:
+                if (auth.Outcome == DigestOutcome.Rejected)
+                {
+                    _log.LogInformation("REGISTER authentication failed for {User} from {Source}: {Reason}", auth.Username, tx.From.Remote, auth.Reason);
+                }
+
+                tx.Respond(401, "Unauthorized", _auth.ChallengeHeaders(proxy: false, stale: auth.Outcome == DigestOutcome.Stale));
+                return;
+        }
+
+        // §10.3 step 6: the authenticated user may only change the bindings of its own address of record.
+        string aor = req.To.Uri.UserUnescaped;
+        if (!string.Equals(aor, auth.Username, StringComparison.Ordinal) || !_extensions.ContainsKey(aor))
+        {
+            tx.Respond(403, "Forbidden");
+            return;
+        }
+
+        var contacts = new List<NameAddress>();
+        req.TryGetContacts(contacts); // validated by the parser
+        long headerExpires = req.Expires;
+        DateTimeOffset now = _time.GetUtcNow();
+        string callId = req.CallIdString;
+        uint cseq = req.CSeq;
+        var source = new SipEndPoint(tx.From.Transport, tx.From.Remote);
+
+        if (contacts.Any(c => c.IsStar))
+        {
+            // §10.3 step 6: "*" only alone and with Expires: 0.
+            if (contacts.Count != 1 || headerExpires != 0)
+            {
+                tx.Respond(400, "Bad Request (Contact: * needs Expires: 0 and no other Contact)");
+                return;
+            }
+
+            int removed = _location.Update(aor, list =>
+            {
+                var changes = list.Select(b => (b.ContactUri, (Binding?)null)).ToList();
+                list.Clear();
+                return (changes.Count, changes);
+            });
+            _log.LogInformation("{Aor} unregistered all {Count} contacts", aor, removed);
+            RespondOk(tx, aor, now);
+            return;
+        }
+
+        var wanted = new List<(NameAddress Contact, long Expires)>(contacts.Count);
+        foreach (NameAddress c in contacts)
+        {
+            long expires = c.Expires >= 0 ? c.Expires : headerExpires >= 0 ? headerExpires : _options.DefaultExpires;
+            if (expires != 0 && expires < _options.MinExpires)
+            {
+                tx.Respond(423, "Interval Too Brief", [new("Min-Expires", _options.MinExpires.ToString(CultureInfo.InvariantCulture))]);
+                return;
+            }
+
+            wanted.Add((c, Math.Min(expires, _options.MaxExpires)));
+        }
+
+        string? userAgent = req.GetHeaderString("User-Agent");
+        string? failure = _location.Update<string?>(aor, list =>
+        {
+            var changes = new List<(string, Binding?)>();
+            foreach (var (c, expires) in wanted)
+            {
+                string uri = c.Uri.ToString();
+                string? instance = c.TryGetParameter("+sip.instance"u8, out ReadOnlySpan<byte> inst) ? Encoding.UTF8.GetString(inst) : null;
+                Binding? existing = list.Find(b => b.ContactUri == uri);
+                if (existing is not null && existing.CallId == callId && cseq <= existing.CSeq)
+                {
+                    // §10.3 step 7: an older or repeated request must not undo a newer one.
+                    return ("CSeq out of order", (IReadOnlyList<(string, Binding?)>)[]);
+                }
+
+                if (existing is not null)
+                {
+                    list.Remove(existing);
+                }
+
+                // RFC 5626: the same instance re-registering from a new address replaces its old binding.
+                if (instance is not null)
+                {
+                    foreach (Binding old in list.Where(b => b.InstanceId == instance).ToArray())
+                    {
+                        list.Remove(old);
+                        changes.Add((old.ContactUri, null));
+                    }
+                }
+
+                if (expires == 0)
+                {
+                    changes.Add((uri, null));
+                    if (existing is not null)
+                    {
+                        _log.LogInformation("{Aor} unregistered {Contact}", aor, uri);
+                    }
+
+                    continue;
+                }
+
+                var b = new Binding(aor, uri, now.AddSeconds(expires), callId, cseq, source, c.QValue < 0 ? 1000 : c.QValue, instance, userAgent);
+                list.Add(b);
+                changes.Add((uri, b));
+                if (existing is null || existing.Source != source)
+                {
+                    _log.LogInformation("{Aor} registered {Contact} from {Source} for {Expires} s", aor, uri, source, expires);
+                }
+            }
+
+            return ((string?)null, changes);
+        });
+
+        if (failure is not null)
+        {
+            tx.Respond(400, "Bad Request (" + failure + ")");
+            return;
+        }
+
+        RespondOk(tx, aor, now);
+    }
+
+    /// <summary>200 listing every current binding with its remaining time (§10.3 step 8).</summary>
+    private void RespondOk(ServerTransaction tx, string aor, DateTimeOffset now)
+    {
+        var headers = new List<KeyValuePair<string, string>>();
+        foreach (Binding b in _location.Lookup(aor))
+        {
+            headers.Add(new("Contact", $"<{b.ContactUri}>;expires={b.RemainingSeconds(now)}"));
+        }
+
+        headers.Add(new("Date", now.ToString("r", CultureInfo.InvariantCulture)));
+        tx.Respond(200, "OK", headers);
+    }
+
+    private string? PasswordOf(string user) => _extensions.TryGetValue(user, out Extension? e) ? e.Password : null;
+}

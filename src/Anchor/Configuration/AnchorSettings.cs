@@ -1,0 +1,110 @@
+namespace Anchor.Configuration;
+
+/// <summary>
+/// The whole configuration (docs/configuration.md). Bound from JSON, environment (Anchor__Section__Key) and command line
+/// (--Section:Key=value); validated by <see cref="SettingsValidator"/> before anything starts. These names are the public interface.
+/// </summary>
+public sealed class AnchorSettings
+{
+    public SipSettings Sip { get; set; } = new();
+
+    public MediaSettings Media { get; set; } = new();
+
+    public StorageSettings Storage { get; set; } = new();
+
+    public HttpSettings Http { get; set; } = new();
+
+    public List<ExtensionSettings> Extensions { get; set; } = [];
+
+    public List<TrunkSettings> Trunks { get; set; } = [];
+
+    public List<DialPlanRuleSettings> DialPlan { get; set; } = [];
+}
+
+public sealed class SipSettings
+{
+    public static readonly string[] DefaultListen = ["udp:127.0.0.1:5060", "tcp:127.0.0.1:5060"];
+
+    public string Domain { get; set; } = "pbx.test";
+
+    /// <summary>Listen addresses: <c>udp:127.0.0.1:5060</c>, <c>tcp:[::1]:5060</c>. Loopback by default: nothing is exposed until configured.</summary>
+    public List<string> Listen { get; set; } = [];
+
+    /// <summary>The public address to write in Via, Contact, Record-Route and SDP when Anchor is behind NAT; null when not.</summary>
+    public string? ExternalAddress { get; set; }
+
+    /// <summary>Server / User-Agent header. No version by default: give scanners nothing.</summary>
+    public string ServerHeader { get; set; } = "Anchor";
+
+    public int MinExpires { get; set; } = 60;
+
+    public int MaxExpires { get; set; } = 3600;
+
+    /// <summary>Seconds between keep-alive OPTIONS to each registered contact.</summary>
+    public int KeepAliveSeconds { get; set; } = 25;
+}
+
+public sealed class MediaSettings
+{
+    public string? Address { get; set; }
+
+    public string PortRange { get; set; } = "20000-20999";
+
+    /// <summary>Trunk (anchor RTP on ITSP calls), Always, or Never.</summary>
+    public string Anchor { get; set; } = "Trunk";
+}
+
+public sealed class StorageSettings
+{
+    public string Provider { get; set; } = "Sqlite";
+
+    public string ConnectionString { get; set; } = "Data Source=data/anchor.db";
+}
+
+public sealed class HttpSettings
+{
+    public string? Listen { get; set; } = "http://127.0.0.1:8080";
+}
+
+public sealed class ExtensionSettings
+{
+    public string? Number { get; set; }
+
+    public string? Password { get; set; }
+
+    public string? Name { get; set; }
+}
+
+public sealed class TrunkSettings
+{
+    public string? Name { get; set; }
+
+    public string? Proxy { get; set; }
+
+    public string? Domain { get; set; }
+
+    public string? Username { get; set; }
+
+    public string? AuthUsername { get; set; }
+
+    public string? Password { get; set; }
+
+    public bool Register { get; set; } = true;
+
+    public int RegisterExpires { get; set; } = 300;
+
+    public List<string> Dids { get; set; } = [];
+
+    public string? Inbound { get; set; }
+
+    public string? CallerId { get; set; }
+
+    public int MaxCalls { get; set; }
+}
+
+public sealed class DialPlanRuleSettings
+{
+    public string? Pattern { get; set; }
+
+    public string? Trunk { get; set; }
+}

@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Anchor.Configuration;
+
+/// <summary>
+/// The embedded default (no --config): domain pbx.test, extensions 101–103. Their passwords are generated on the first
+/// run, stored beside the database (readable by the owner only) and printed once: nothing works across installs.
+/// </summary>
+public static class DemoSetup
+{
+    public static readonly string[] Numbers = ["101", "102", "103"];
+
+    private static readonly string[] Names = ["Alice", "Bob", "Carol"];
+
+    /// <summary>Fills in the demo extensions; returns the text to print when the passwords were just created, else null.</summary>
+    public static string? Apply(AnchorSettings settings)
+    {
+        string dir = DataDirectory(settings.Storage.ConnectionString);
+        Directory.CreateDirectory(dir);
+        string file = Path.Combine(dir, "demo-extensions.json");
+        string? announce = null;
+        Dictionary<string, string>? passwords = null;
+        if (File.Exists(file))
+        {
+            passwords = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(file));
+        }
+
+        if (passwords is null || Numbers.Any(n => !passwords.ContainsKey(n)))
+        {
+            passwords = Numbers.ToDictionary(n => n, _ => NewPassword());
+            File.WriteAllText(file, JsonSerializer.Serialize(passwords));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            announce = "Demo extensions created (shown this once; stored in " + file + "):\n"
+                + string.Join("\n", Numbers.Select((n, i) => $"  {n} ({Names[i]})  password {passwords[n]}"))
+                + $"\nRegister a phone as <number>@{settings.Sip.Domain} with the proxy at the address Anchor listens on.";
+        }
+
+        settings.Extensions = Numbers.Select((n, i) => new ExtensionSettings { Number = n, Name = Names[i], Password = passwords[n] }).ToList();
+        return announce;
+    }
+
+    private static string NewPassword()
+    {
+        const string alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        return new string(Enumerable.Range(0, 16).Select(_ => alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)]).ToArray());
+    }
+
+    public static string DataDirectory(string connectionString)
+    {
+        string source = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        string? dir = source == ":memory:" ? null : Path.GetDirectoryName(Path.GetFullPath(source));
+        return dir ?? Path.GetFullPath("data");
+    }
+}
