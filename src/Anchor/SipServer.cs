@@ -44,7 +44,12 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             DefaultExpires = Math.Min(3600, sip.MaxExpires),
             KeepAliveInterval = TimeSpan.FromSeconds(sip.KeepAliveSeconds),
             ServerHeader = sip.ServerHeader,
+            MediaAnchoring = Enum.Parse<MediaAnchoring>(_settings.Media.Anchor),
         };
+        if (options.MediaAnchoring == MediaAnchoring.Always)
+        {
+            _log.LogWarning("Media:Anchor is Always, but the RTP relay is not built yet: internal calls' media flows phone to phone");
+        }
 
         _location = new LocationService(new SqliteLocationStore(_settings.Storage.ConnectionString), time, _loggers.CreateLogger("Anchor.Location"));
         _transport = new SipTransportLayer(new SipTransportOptions { ServerHeader = sip.ServerHeader }, time, _loggers.CreateLogger("Anchor.Sip.Transport"));

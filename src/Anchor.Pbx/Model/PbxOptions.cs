@@ -20,6 +20,9 @@ public sealed record PbxOptions
     /// <summary>How often each binding is pinged (OPTIONS) to keep NAT open and to notice phones that are gone.</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(25);
 
+    /// <summary>Which calls get their RTP relayed by Anchor (the seam for the media relay of the trunk issue).</summary>
+    public MediaAnchoring MediaAnchoring { get; init; } = MediaAnchoring.Trunk;
+
     /// <summary>The Server / User-Agent header value.</summary>
     public string ServerHeader { get; init; } = "Anchor";
 }

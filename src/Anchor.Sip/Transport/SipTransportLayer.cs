@@ -102,6 +102,11 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
 
     public ValueTask<bool> SendAsync(ReadOnlyMemory<byte> message, SipEndPoint destination)
     {
+        if (_log.IsEnabled(LogLevel.Trace))
+        {
+            _log.LogTrace("Sending to {Destination}\n{Message}", destination, System.Text.Encoding.UTF8.GetString(message.Span));
+        }
+
         if (destination.Transport == TransportKind.Udp)
         {
             UdpChannel? ch = _udp.FirstOrDefault(c => c.LocalEndPoint.AddressFamily == destination.EndPoint.AddressFamily);
@@ -221,6 +226,11 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
         switch (r.Status)
         {
             case SipParseStatus.Complete:
+                if (_log.IsEnabled(LogLevel.Trace))
+                {
+                    _log.LogTrace("Received from {Transport}:{Remote}\n{Message}", from.Transport, from.Remote, r.Message!.ToString());
+                }
+
                 _sink!.OnMessage(r.Message!, from);
                 return;
             case SipParseStatus.Invalid:

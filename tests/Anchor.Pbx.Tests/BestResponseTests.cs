@@ -1,0 +1,30 @@
+using System.Text;
+using Anchor.Pbx.Proxy;
+using Anchor.Sip.Message;
+using Anchor.Sip.Parsing;
+
+namespace Anchor.Pbx.Tests;
+
+/// <summary>RFC 3261 §16.7 step 6: which final response a forking proxy relays.</summary>
+public class BestResponseTests
+{
+    private static SipMessage Response(int status) => SipParser.ParseDatagram(Encoding.ASCII.GetBytes(
+        $"SIP/2.0 {status} X\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: <sip:a@b>;tag=t\r\nFrom: <sip:c@d>;tag=f\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n")).Message!;
+
+    [Theory]
+    [InlineData(new[] { 486, 404 }, 486)]          // same class: the first stays
+    [InlineData(new[] { 503, 486 }, 486)]          // lowest class wins
+    [InlineData(new[] { 486, 603, 302 }, 603)]     // a 6xx beats everything
+    [InlineData(new[] { 603, 302 }, 603)]          // and is not displaced
+    [InlineData(new[] { 500, 302, 404 }, 302)]
+    public void Best_final_response(int[] arriving, int chosen)
+    {
+        var ctx = new ProxyContext(null!);
+        foreach (int s in arriving)
+        {
+            ctx.Consider(Response(s));
+        }
+
+        Assert.Equal(chosen, ctx.Best!.StatusCode);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Net;
+using Anchor.Pbx.Location;
+using Anchor.Sip.Message;
+using Anchor.Sip.Transport;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Anchor.Pbx.Tests;
+
+public class LocationTests
+{
+    private static readonly SipEndPoint Source = new(TransportKind.Udp, new IPEndPoint(IPAddress.Parse("203.0.113.5"), 40000));
+
+    private static string TempDb() => $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("anchor-loc-").FullName, "l.db")}";
+
+    private static Binding B(string aor, string contact, DateTimeOffset expires) =>
+        new(aor, contact, expires, "call-1", 1, Source, 1000, null, "phone");
+
+    [Fact]
+    public async Task Bindings_survive_a_restart_and_expired_ones_do_not()
+    {
+        string db = TempDb();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var loc = new LocationService(new SqliteLocationStore(db), clock);
+        DateTimeOffset now = clock.GetUtcNow();
+        loc.Update<int>("101", list =>
+        {
+            Binding a = B("101", "sip:101@192.0.2.1:5060", now.AddSeconds(3600)), b = B("101", "sip:101@192.0.2.2:5060", now.AddSeconds(60));
+            list.Add(a);
+            list.Add(b);
+            return (0, new (string, Binding?)[] { (a.ContactUri, a), (b.ContactUri, b) });
+        });
+        Assert.Equal(2, loc.Lookup("101").Count);
+        await loc.FlushAsync(TimeSpan.FromSeconds(5));
+        await loc.DisposeAsync();
+
+        clock.Advance(TimeSpan.FromSeconds(120)); // the short one has expired meanwhile
+        var again = new LocationService(new SqliteLocationStore(db), clock);
+        Binding kept = Assert.Single(again.Lookup("101"));
+        Assert.Equal("sip:101@192.0.2.1:5060", kept.ContactUri);
+        Assert.Equal(Source, kept.Source);
+        Assert.Equal("phone", kept.UserAgent);
+        await again.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Dropped_binding_is_gone_from_memory_and_store()
+    {
+        string db = TempDb();
+        var loc = new LocationService(new SqliteLocationStore(db));
+        Binding a = B("102", "sip:102@192.0.2.9:5060", DateTimeOffset.UtcNow.AddHours(1));
+        loc.Update<int>("102", list =>
+        {
+            list.Add(a);
+            return (0, new (string, Binding?)[] { (a.ContactUri, a) });
+        });
+        string? why = null;
+        loc.BindingDropped += (_, w) => why = w;
+        loc.Drop(a, "no answer");
+        Assert.Empty(loc.Lookup("102"));
+        Assert.Equal("no answer", why);
+        await loc.FlushAsync(TimeSpan.FromSeconds(5));
+        await loc.DisposeAsync();
+        var again = new LocationService(new SqliteLocationStore(db));
+        Assert.Empty(again.Lookup("102"));
+        await again.DisposeAsync();
+    }
+
+    [Fact]
+    public void Lookup_orders_by_q()
+    {
+        var loc = new LocationService(new SqliteLocationStore(TempDb()));
+        DateTimeOffset exp = DateTimeOffset.UtcNow.AddHours(1);
+        loc.Update<int>("103", list =>
+        {
+            list.Add(B("103", "sip:a@x", exp) with { QValue = 100 });
+            list.Add(B("103", "sip:b@x", exp) with { QValue = 900 });
+            return (0, Array.Empty<(string, Binding?)>());
+        });
+        Assert.Equal(["sip:b@x", "sip:a@x"], loc.Lookup("103").Select(b => b.ContactUri));
+    }
+}
