@@ -33,7 +33,8 @@ public sealed class PbxCore : ITransactionUser
             return;
         }
 
-        bool forUs = _local.IsLocal(req.RequestUri) && req.IndexOf(HeaderKind.Route) < 0;
+        // Phones with an outbound proxy preload a Route naming Anchor (RFC 3261 §8.1.2): such a request is still for us.
+        bool forUs = _local.IsLocal(req.RequestUri) && _proxy.RoutesOnlyToUs(req);
         if (req.Method == SipMethod.Register && forUs)
         {
             CheckFailure? f = RequestChecks.CheckUas(req, _proxy.Allowed);

@@ -56,7 +56,16 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         var local = new LocalAddresses(_transport, sip.Domain, sip.ExternalAddress is null ? null : IPAddress.Parse(sip.ExternalAddress));
 
         // One realm, one nonce secret for registrar and proxy: the office's domain.
-        var auth = new DigestAuthenticator(sip.Domain, new DigestOptions(), time);
+        var digest = new DigestOptions();
+        if (sip.DigestAlgorithms.Count > 0)
+        {
+            digest = digest with
+            {
+                Algorithms = sip.DigestAlgorithms.Select(a => DigestAlgorithms.TryParse(a, out DigestAlgorithm d) ? d : DigestAlgorithm.Md5).Distinct().ToArray(),
+            };
+        }
+
+        var auth = new DigestAuthenticator(sip.Domain, digest, time);
         var registrar = new Registrar(options, auth, _location, time, _loggers.CreateLogger("Anchor.Registrar"));
         var proxy = new ProxyCore(options, auth, _location, local, _loggers.CreateLogger("Anchor.Proxy"));
         var core = new PbxCore(registrar, proxy, local, options.Extensions.Select(e => e.Number));

@@ -77,7 +77,8 @@ public sealed class ProxyCore
             return;
         }
 
-        if (req.To.HasTag || HasOurRoute(req))
+        // In a dialog, or with a preloaded Route set that goes on past Anchor: follow the Route set.
+        if (req.To.HasTag || !RoutesOnlyToUs(req))
         {
             ForwardInDialog(tx);
             return;
@@ -144,9 +145,11 @@ public sealed class ProxyCore
         bool recordRoute = req.Method is SipMethod.Invite or SipMethod.Subscribe or SipMethod.Refer;
         lock (ctx.Gate)
         {
+            // §16.4: a preloaded Route naming Anchor is removed from the copies.
+            bool stripRoute = req.IndexOf(HeaderKind.Route) >= 0;
             foreach (Binding b in bindings)
             {
-                StartBranch(ctx, Encoding.UTF8.GetBytes(b.ContactUri), b.Target, recordRoute, stripRoute: false);
+                StartBranch(ctx, Encoding.UTF8.GetBytes(b.ContactUri), b.Target, recordRoute, stripRoute);
             }
 
             ctx.Starting = false;
@@ -486,14 +489,18 @@ public sealed class ProxyCore
         return new SipEndPoint(via.Transport == TransportKind.Tcp ? TransportKind.Tcp : TransportKind.Udp, new IPEndPoint(ip, port));
     }
 
-    private bool HasOurRoute(SipMessage req)
+    /// <summary>True when the request has no Route, or every Route entry names Anchor.</summary>
+    public bool RoutesOnlyToUs(SipMessage req)
     {
         foreach (var item in req.EnumerateValues(HeaderKind.Route))
         {
-            return req.TryParseNameAddress(item, out NameAddress r) && _local.IsLocal(r.Uri);
+            if (!req.TryParseNameAddress(item, out NameAddress r) || !_local.IsLocal(r.Uri))
+            {
+                return false;
+            }
         }
 
-        return false;
+        return true;
     }
 
     private bool IsOurVia(in SipVia via)

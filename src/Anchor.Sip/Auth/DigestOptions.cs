@@ -3,10 +3,11 @@ namespace Anchor.Sip.Auth;
 public sealed record DigestOptions
 {
     /// <summary>
-    /// Challenges offered, in this order, one header each (RFC 8760 §2.4). MD5 first by default: many phones read only the
-    /// first challenge and know only MD5; SHA-256 follows for the clients that choose the strongest they support.
+    /// Challenges offered, in this order, one header each (RFC 8760 §2.4). MD5 only by default: some SIP stacks fail the
+    /// whole request on a challenge whose algorithm they do not know instead of picking the one they do (baresip 1.0 /
+    /// libre answers ENOSYS), so SHA-256 is opt-in.
     /// </summary>
-    public IReadOnlyList<DigestAlgorithm> Algorithms { get; init; } = [DigestAlgorithm.Md5, DigestAlgorithm.Sha256];
+    public IReadOnlyList<DigestAlgorithm> Algorithms { get; init; } = [DigestAlgorithm.Md5];
 
     /// <summary>How long a nonce is good for; after that the answer is 401 with stale=true (RFC 7616 §3.3).</summary>
     public TimeSpan NonceLifetime { get; init; } = TimeSpan.FromMinutes(5);

@@ -36,6 +36,9 @@ public sealed class SipSettings
     /// <summary>Server / User-Agent header. No version by default: give scanners nothing.</summary>
     public string ServerHeader { get; set; } = "Anchor";
 
+    /// <summary>Digest algorithms offered to phones, in order: MD5 and/or SHA-256 (RFC 8760).</summary>
+    public List<string> DigestAlgorithms { get; set; } = [];
+
     public int MinExpires { get; set; } = 60;
 
     public int MaxExpires { get; set; } = 3600;

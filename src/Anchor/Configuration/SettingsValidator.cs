@@ -154,6 +154,14 @@ public static class SettingsValidator
             errors.Add($"Sip:MinExpires/MaxExpires: need 1 <= MinExpires ({sip.MinExpires}) <= MaxExpires ({sip.MaxExpires})");
         }
 
+        for (int i = 0; i < sip.DigestAlgorithms.Count; i++)
+        {
+            if (!Anchor.Sip.Auth.DigestAlgorithms.TryParse(sip.DigestAlgorithms[i], out _))
+            {
+                errors.Add($"Sip:DigestAlgorithms[{i}]: \"{sip.DigestAlgorithms[i]}\" must be MD5 or SHA-256");
+            }
+        }
+
         if (sip.KeepAliveSeconds is < 5 or > 3600)
         {
             errors.Add($"Sip:KeepAliveSeconds: {sip.KeepAliveSeconds} must be between 5 and 3600");

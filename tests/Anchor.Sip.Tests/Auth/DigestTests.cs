@@ -46,7 +46,7 @@ public class DigestTests
     [Fact]
     public void Client_prefers_sha256_when_both_are_offered()
     {
-        var auth = new DigestAuthenticator(Realm);
+        var auth = new DigestAuthenticator(Realm, new DigestOptions { Algorithms = [DigestAlgorithm.Md5, DigestAlgorithm.Sha256] });
         string authz = Answer(new DigestClient("101", "s3cret-101"), Challenge(auth));
         Assert.Contains("algorithm=SHA-256", authz, StringComparison.Ordinal);
         Assert.Equal(DigestOutcome.Authenticated, auth.Verify(Parse(Register(authz)), false, Passwords).Outcome);
