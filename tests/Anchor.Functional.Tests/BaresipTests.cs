@@ -62,7 +62,7 @@ public class BaresipTests
         Sipp.Result answered = await callee;
         Assert.Contains("Call established: sip:102@pbx.test", said, StringComparison.Ordinal);
         Assert.True(answered.ExitCode == 0, "callee: " + answered.Output + "\nbaresip: " + said);
-        Assert.Contains("101 registered", pbx.Output, StringComparison.Ordinal);
-        Assert.Contains("INVITE from 101 to 102: 1 contact(s)", pbx.Output, StringComparison.Ordinal);
+        await pbx.AssertLogAsync("101 registered");
+        await pbx.AssertLogAsync("INVITE from 101 to 102: 1 contact(s)");
     }
 }

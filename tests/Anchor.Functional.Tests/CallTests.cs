@@ -19,7 +19,7 @@ public class CallTests
         Sipp.Result answered = await callee;
         Assert.True(caller.ExitCode == 0, "caller: " + caller.Output + pbx.Output);
         Assert.True(answered.ExitCode == 0, "callee: " + answered.Output);
-        Assert.Contains("INVITE from 101 to 102: 1 contact(s)", pbx.Output, StringComparison.Ordinal);
+        await pbx.AssertLogAsync("INVITE from 101 to 102: 1 contact(s)");
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public class CallTests
         Sipp.Result a = await answers, b = await rings;
         Assert.True(a.ExitCode == 0, "answering contact: " + a.Output);
         Assert.True(b.ExitCode == 0, "ringing contact: " + b.Output);
-        Assert.Contains("INVITE from 101 to 102: 2 contact(s)", pbx.Output, StringComparison.Ordinal);
+        await pbx.AssertLogAsync("INVITE from 101 to 102: 2 contact(s)");
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public class CallTests
         int calleePort = FreePort.Next();
         Assert.Equal(0, (await pbx.RegisterAsync("102", calleePort)).ExitCode);
         await pbx.RestartAsync();
-        Assert.Contains("Location service loaded 1 bindings", pbx.Output, StringComparison.Ordinal);
+        await pbx.AssertLogAsync("Location service loaded 1 bindings");
         Task<Sipp.Result> callee = PbxHost.CalleeAsync("uas-answer.xml", calleePort);
         await Task.Delay(300);
         Sipp.Result caller = await pbx.CallAsync("call.xml", "102");

@@ -11,7 +11,7 @@ public class NatTests
         int privatePort = FreePort.Next(); // what a phone behind NAT writes in its Contact; nothing listens there
         Sipp.Result reg = await pbx.RegisterAsync("102", sourcePort, contactPort: privatePort);
         Assert.True(reg.ExitCode == 0, reg.Output);
-        Assert.Contains($"registered sip:102@127.0.0.1:{privatePort}", pbx.Output, StringComparison.Ordinal);
+        await pbx.AssertLogAsync($"registered sip:102@127.0.0.1:{privatePort}");
 
         Task<Sipp.Result> callee = PbxHost.CalleeAsync("uas-answer.xml", sourcePort);
         await Task.Delay(300);
@@ -33,7 +33,7 @@ public class NatTests
             await Task.Delay(200);
         }
 
-        Assert.Contains("of 103 dropped: no answer to keep-alive OPTIONS", pbx.Output, StringComparison.Ordinal);
+        await pbx.AssertLogAsync("of 103 dropped: no answer to keep-alive OPTIONS");
         Sipp.Result call = await pbx.CallAsync(Sipp.Specialise("call-refused.xml", ("STATUS", "480")), "103");
         Assert.True(call.ExitCode == 0, call.Output + pbx.Output);
     }

@@ -31,6 +31,21 @@ internal sealed class PbxHost : IAsyncDisposable
 
     public string Output => _process?.Output ?? "";
 
+    /// <summary>
+    /// Asserts the log shows <paramref name="text"/> within a few seconds: the console logger writes from a background
+    /// queue, so a line may land after the SIP exchange that caused it has finished.
+    /// </summary>
+    public async Task AssertLogAsync(string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (DateTime.UtcNow < deadline && !Output.Contains(text, StringComparison.Ordinal))
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Contains(text, Output, StringComparison.Ordinal);
+    }
+
     public static async Task<PbxHost> StartAsync(int keepAliveSeconds = 25)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("anchor-pbx-").FullName;
