@@ -66,6 +66,33 @@ public class LocationTests
     }
 
     [Fact]
+    public void Reverse_index_follows_register_refresh_and_drop()
+    {
+        var loc = new LocationService(new SqliteLocationStore(TempDb()));
+        DateTimeOffset exp = DateTimeOffset.UtcNow.AddHours(1);
+        Binding first = B("104", "sip:104@192.0.2.4:5060", exp);
+        loc.Update<int>("104", list =>
+        {
+            list.Add(first);
+            return (0, new (string, Binding?)[] { (first.ContactUri, first) });
+        });
+        Assert.Same(first, loc.FindByContact("sip:104@192.0.2.4:5060"));
+
+        Binding refreshed = first with { CSeq = 2 };
+        loc.Update<int>("104", list =>
+        {
+            list.Remove(first);
+            list.Add(refreshed);
+            return (0, new (string, Binding?)[] { (refreshed.ContactUri, refreshed) });
+        });
+        Assert.Same(refreshed, loc.FindByContact("sip:104@192.0.2.4:5060"));
+
+        loc.Drop(refreshed, "gone");
+        Assert.Null(loc.FindByContact("sip:104@192.0.2.4:5060"));
+        Assert.Null(loc.FindByContact("sip:nobody@192.0.2.4"));
+    }
+
+    [Fact]
     public void Lookup_orders_by_q()
     {
         var loc = new LocationService(new SqliteLocationStore(TempDb()));

@@ -16,6 +16,9 @@ public sealed class LocationService : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, List<Binding>> _aors = new(StringComparer.Ordinal);
+
+    /// <summary>Contact URI → binding, for routing in-dialog requests to a phone's NAT address without scanning every AOR.</summary>
+    private readonly ConcurrentDictionary<string, Binding> _byContact = new(StringComparer.Ordinal);
     private readonly Channel<(string, string, Binding?)> _writes = Channel.CreateUnbounded<(string, string, Binding?)>(new() { SingleReader = true });
     private readonly Task _writer;
     private readonly ITimer _purge;
@@ -33,6 +36,7 @@ public sealed class LocationService : IAsyncDisposable
             if (!b.IsExpired(now))
             {
                 _aors.GetOrAdd(b.Aor, _ => []).Add(b);
+                _byContact[b.ContactUri] = b;
                 loaded++;
             }
         }
@@ -62,6 +66,10 @@ public sealed class LocationService : IAsyncDisposable
             return list.Where(b => !b.IsExpired(now)).OrderByDescending(b => b.QValue).ToArray();
         }
     }
+
+    /// <summary>The live binding whose Contact is exactly <paramref name="contactUri"/>, if any.</summary>
+    public Binding? FindByContact(string contactUri) =>
+        _byContact.TryGetValue(contactUri, out Binding? b) && !b.IsExpired(_time.GetUtcNow()) ? b : null;
 
     public IReadOnlyList<Binding> All() => _aors.Values.SelectMany(l => { lock (l) { return l.ToArray(); } }).ToArray();
 
@@ -119,6 +127,19 @@ public sealed class LocationService : IAsyncDisposable
 
     private void Enqueue(string aor, string contact, Binding? b)
     {
+        // Called under the AOR's lock for every change: the reverse index follows the same changes.
+        if (b is null)
+        {
+            if (_byContact.TryGetValue(contact, out Binding? old) && old.Aor == aor)
+            {
+                _byContact.TryRemove(new KeyValuePair<string, Binding>(contact, old));
+            }
+        }
+        else
+        {
+            _byContact[contact] = b;
+        }
+
         Interlocked.Increment(ref _pendingWrites);
         _writes.Writer.TryWrite((aor, contact, b));
     }

@@ -454,7 +454,7 @@ public sealed class ProxyCore
 
         // A phone's Contact is where it registered from: reach it at its NAT binding when we know one.
         string uri = target.ToString();
-        Binding? binding = _location.All().FirstOrDefault(b => b.ContactUri == uri);
+        Binding? binding = _location.FindByContact(uri);
         dest = binding?.Target ?? UriDestination(target);
         return dest is not null;
     }
