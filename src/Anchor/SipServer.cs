@@ -65,7 +65,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             };
         }
 
-        var auth = new DigestAuthenticator(sip.Domain, digest, time);
+        var auth = new ExtensionAuth(new DigestAuthenticator(sip.Domain, digest, time), options.Extensions, _loggers.CreateLogger("Anchor.Security"));
         var registrar = new Registrar(options, auth, _location, time, _loggers.CreateLogger("Anchor.Registrar"));
         var proxy = new ProxyCore(options, auth, _location, local, _loggers.CreateLogger("Anchor.Proxy"));
         var core = new PbxCore(registrar, proxy, local, options.Extensions.Select(e => e.Number));

@@ -32,22 +32,20 @@ public sealed class ProxyCore
     };
 
     private readonly PbxOptions _options;
-    private readonly DigestAuthenticator _auth;
+    private readonly ExtensionAuth _auth;
     private readonly LocationService _location;
     private readonly LocalAddresses _local;
     private readonly ILogger _log;
-    private readonly IReadOnlyDictionary<string, Extension> _extensions;
     private readonly ConcurrentDictionary<ServerTransaction, ProxyContext> _contexts = new();
     private TransactionLayer? _transactions;
 
-    public ProxyCore(PbxOptions options, DigestAuthenticator auth, LocationService location, LocalAddresses local, ILogger log)
+    public ProxyCore(PbxOptions options, ExtensionAuth auth, LocationService location, LocalAddresses local, ILogger log)
     {
         _options = options;
         _auth = auth;
         _location = location;
         _local = local;
         _log = log;
-        _extensions = options.Extensions.ToDictionary(e => e.Number, StringComparer.Ordinal);
     }
 
     /// <summary>Set once the transaction layer (which needs the TU first) exists.</summary>
@@ -91,27 +89,15 @@ public sealed class ProxyCore
     private void ForwardInitial(ServerTransaction tx)
     {
         SipMessage req = tx.Request;
-        DigestResult auth = _auth.Verify(req, proxy: true, user => _extensions.TryGetValue(user, out Extension? e) ? e.Password : null);
-        switch (auth.Outcome)
+        string? user = _auth.Authenticate(tx, proxy: true);
+        if (user is null)
         {
-            case DigestOutcome.Malformed:
-                tx.Respond(400, "Bad Request (" + auth.Reason + ")");
-                return;
-            case DigestOutcome.Missing:
-            case DigestOutcome.Rejected:
-            case DigestOutcome.Stale:
-                if (auth.Outcome == DigestOutcome.Rejected)
-                {
-                    _log.LogInformation("{Method} authentication failed for {User} from {Source}: {Reason}", MethodName(req), auth.Username, tx.From.Remote, auth.Reason);
-                }
-
-                tx.Respond(407, "Proxy Authentication Required", _auth.ChallengeHeaders(proxy: true, stale: auth.Outcome == DigestOutcome.Stale));
-                return;
+            return;
         }
 
         // The caller may only speak as itself (Kamailio's check_from): no calling as another extension.
         string fromUser = req.From.Uri.UserUnescaped;
-        if (!string.Equals(fromUser, auth.Username, StringComparison.Ordinal))
+        if (!string.Equals(fromUser, user, StringComparison.Ordinal))
         {
             tx.Respond(403, "Forbidden (From does not match the credentials)");
             return;
@@ -125,7 +111,7 @@ public sealed class ProxyCore
         }
 
         string target = req.RequestUri.UserUnescaped;
-        if (!_extensions.ContainsKey(target))
+        if (!_auth.IsExtension(target))
         {
             tx.Respond(404, "Not Found");
             return;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Anchor.Pbx.Location;
 using Anchor.Pbx.Model;
-using Anchor.Sip.Auth;
 using Anchor.Sip.Message;
 using Anchor.Sip.Transactions;
 using Anchor.Sip.Transport;
@@ -17,18 +16,16 @@ namespace Anchor.Pbx.Registrar;
 public sealed class Registrar
 {
     private readonly PbxOptions _options;
-    private readonly DigestAuthenticator _auth;
+    private readonly ExtensionAuth _auth;
     private readonly LocationService _location;
-    private readonly IReadOnlyDictionary<string, Extension> _extensions;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
 
-    public Registrar(PbxOptions options, DigestAuthenticator auth, LocationService location, TimeProvider time, ILogger log)
+    public Registrar(PbxOptions options, ExtensionAuth auth, LocationService location, TimeProvider time, ILogger log)
     {
         _options = options;
         _auth = auth;
         _location = location;
-        _extensions = options.Extensions.ToDictionary(e => e.Number, StringComparer.Ordinal);
         _time = time;
         _log = log;
     }
@@ -36,27 +33,15 @@ public sealed class Registrar
     public void OnRegister(ServerTransaction tx)
     {
         SipMessage req = tx.Request;
-        DigestResult auth = _auth.Verify(req, proxy: false, PasswordOf);
-        switch (auth.Outcome)
+        string? user = _auth.Authenticate(tx, proxy: false);
+        if (user is null)
         {
-            case DigestOutcome.Malformed:
-                tx.Respond(400, "Bad Request (" + auth.Reason + ")");
-                return;
-            case DigestOutcome.Missing:
-            case DigestOutcome.Rejected:
-            case DigestOutcome.Stale:
-                if (auth.Outcome == DigestOutcome.Rejected)
-                {
-                    _log.LogInformation("REGISTER authentication failed for {User} from {Source}: {Reason}", auth.Username, tx.From.Remote, auth.Reason);
-                }
-
-                tx.Respond(401, "Unauthorized", _auth.ChallengeHeaders(proxy: false, stale: auth.Outcome == DigestOutcome.Stale));
-                return;
+            return;
         }
 
         // §10.3 step 6: the authenticated user may only change the bindings of its own address of record.
         string aor = req.To.Uri.UserUnescaped;
-        if (!string.Equals(aor, auth.Username, StringComparison.Ordinal) || !_extensions.ContainsKey(aor))
+        if (!string.Equals(aor, user, StringComparison.Ordinal))
         {
             tx.Respond(403, "Forbidden");
             return;
@@ -177,6 +162,4 @@ public sealed class Registrar
         headers.Add(new("Date", now.ToString("r", CultureInfo.InvariantCulture)));
         tx.Respond(200, "OK", headers);
     }
-
-    private string? PasswordOf(string user) => _extensions.TryGetValue(user, out Extension? e) ? e.Password : null;
 }

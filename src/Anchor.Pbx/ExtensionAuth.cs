@@ -1,0 +1,53 @@
+using System.Text;
+using Anchor.Pbx.Model;
+using Anchor.Sip.Auth;
+using Anchor.Sip.Transactions;
+using Microsoft.Extensions.Logging;
+
+namespace Anchor.Pbx;
+
+/// <summary>
+/// Digest authentication of the office's extensions, shared by the registrar (401) and the proxy (407): the request
+/// either proves an extension or is answered here with a challenge (or 400 for credentials that do not parse).
+/// Failures are logged as security events; the first, credential-less request of every exchange is not a failure.
+/// </summary>
+public sealed class ExtensionAuth
+{
+    private readonly DigestAuthenticator _auth;
+    private readonly IReadOnlyDictionary<string, Extension> _extensions;
+    private readonly ILogger _log;
+
+    public ExtensionAuth(DigestAuthenticator auth, IEnumerable<Extension> extensions, ILogger log)
+    {
+        _auth = auth;
+        _extensions = extensions.ToDictionary(e => e.Number, StringComparer.Ordinal);
+        _log = log;
+    }
+
+    public bool IsExtension(string number) => _extensions.ContainsKey(number);
+
+    /// <returns>The authenticated extension number, or null when the transaction has been answered.</returns>
+    public string? Authenticate(ServerTransaction tx, bool proxy)
+    {
+        DigestResult r = _auth.Verify(tx.Request, proxy, user => _extensions.TryGetValue(user, out Extension? e) ? e.Password : null);
+        switch (r.Outcome)
+        {
+            case DigestOutcome.Authenticated:
+                return r.Username;
+            case DigestOutcome.Malformed:
+                tx.Respond(400, "Bad Request (" + r.Reason + ")");
+                return null;
+            default:
+                if (r.Outcome == DigestOutcome.Rejected)
+                {
+                    _log.LogInformation("{Method} authentication failed for {User} from {Source}: {Reason}",
+                        Encoding.ASCII.GetString(tx.Request.MethodBytes), r.Username, tx.From.Remote, r.Reason);
+                }
+
+                // Missing, rejected and stale all get a fresh challenge: an unknown user looks like a wrong password.
+                tx.Respond(proxy ? 407 : 401, proxy ? "Proxy Authentication Required" : "Unauthorized",
+                    _auth.ChallengeHeaders(proxy, stale: r.Outcome == DigestOutcome.Stale));
+                return null;
+        }
+    }
+}
