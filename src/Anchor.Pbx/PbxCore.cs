@@ -56,6 +56,7 @@ public sealed class PbxCore : ITransactionUser
             [
                 new("Allow", _proxy.Allowed.AllowHeader),
                 new("Accept", "application/sdp"),
+                new("Supported", _proxy.Allowed.SupportedHeader), // no extensions yet: an empty list is valid (§20.37)
             ]);
             return;
         }
