@@ -43,6 +43,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             MaxExpires = sip.MaxExpires,
             DefaultExpires = Math.Min(3600, sip.MaxExpires),
             KeepAliveInterval = TimeSpan.FromSeconds(sip.KeepAliveSeconds),
+            TimerC = TimeSpan.FromSeconds(sip.TimerCSeconds),
             ServerHeader = sip.ServerHeader,
             MediaAnchoring = Enum.Parse<MediaAnchoring>(_settings.Media.Anchor),
         };
@@ -67,7 +68,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
 
         var auth = new ExtensionAuth(new DigestAuthenticator(sip.Domain, digest, time), options.Extensions, _loggers.CreateLogger("Anchor.Security"));
         var registrar = new Registrar(options, auth, _location, time, _loggers.CreateLogger("Anchor.Registrar"));
-        var proxy = new ProxyCore(options, auth, _location, local, _loggers.CreateLogger("Anchor.Proxy"));
+        var proxy = new ProxyCore(options, auth, _location, local, _loggers.CreateLogger("Anchor.Proxy"), time);
         var core = new PbxCore(registrar, proxy, local, options.Extensions.Select(e => e.Number));
         _transactions = new TransactionLayer(_transport, core, time, log: _loggers.CreateLogger("Anchor.Sip.Transactions"), serverHeader: sip.ServerHeader);
         proxy.Transactions = _transactions;

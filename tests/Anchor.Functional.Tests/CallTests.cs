@@ -37,6 +37,20 @@ public class CallTests
     }
 
     [Fact]
+    public async Task Callee_that_rings_past_timer_c_is_cancelled_and_the_caller_gets_487()
+    {
+        await using PbxHost pbx = await PbxHost.StartAsync(timerCSeconds: 5);
+        int calleePort = FreePort.Next();
+        Assert.Equal(0, (await pbx.RegisterAsync("102", calleePort)).ExitCode);
+        Task<Sipp.Result> callee = PbxHost.CalleeAsync("uas-ring-cancelled.xml", calleePort);
+        await Task.Delay(300);
+        Sipp.Result caller = await pbx.CallAsync(Sipp.Specialise("call-refused.xml", ("STATUS", "487")), "102");
+        Assert.True(caller.ExitCode == 0, "caller: " + caller.Output + pbx.Output);
+        Assert.True((await callee).ExitCode == 0);
+        await pbx.AssertLogAsync("Timer C: no final answer");
+    }
+
+    [Fact]
     public async Task Busy_callee_486_is_passed_back()
     {
         await using PbxHost pbx = await PbxHost.StartAsync();

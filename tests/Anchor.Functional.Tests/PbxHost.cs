@@ -46,7 +46,7 @@ internal sealed class PbxHost : IAsyncDisposable
         Assert.Contains(text, Output, StringComparison.Ordinal);
     }
 
-    public static async Task<PbxHost> StartAsync(int keepAliveSeconds = 25)
+    public static async Task<PbxHost> StartAsync(int keepAliveSeconds = 25, int timerCSeconds = 180)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("anchor-pbx-").FullName;
         int port = FreePort.Next();
@@ -57,6 +57,7 @@ internal sealed class PbxHost : IAsyncDisposable
                 Domain = "pbx.test",
                 Listen = new[] { $"udp:127.0.0.1:{port}", $"tcp:127.0.0.1:{port}" },
                 KeepAliveSeconds = keepAliveSeconds,
+                TimerCSeconds = timerCSeconds,
             },
             Storage = new { Provider = "Sqlite", ConnectionString = $"Data Source={Path.Combine(dir, "anchor.db")}" },
             Extensions = Passwords.Select(p => new { Number = p.Key, Password = p.Value, Name = "Ext " + p.Key }).ToArray(),

@@ -20,6 +20,12 @@ public sealed record PbxOptions
     /// <summary>How often each binding is pinged (OPTIONS) to keep NAT open and to notice phones that are gone.</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(25);
 
+    /// <summary>
+    /// Timer C (RFC 3261 §16.6 step 11, §16.8): how long a ringing branch may go without a final answer before the proxy
+    /// CANCELs it. Over 3 minutes per the RFC; reset by each provisional response.
+    /// </summary>
+    public TimeSpan TimerC { get; init; } = TimeSpan.FromMinutes(3);
+
     /// <summary>Which calls get their RTP relayed by Anchor (the seam for the media relay of the trunk issue).</summary>
     public MediaAnchoring MediaAnchoring { get; init; } = MediaAnchoring.Trunk;
 

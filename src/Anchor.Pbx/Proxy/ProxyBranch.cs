@@ -19,6 +19,8 @@ internal sealed class ProxyBranch : IClientTransactionUser
 
     public ProxyContext Context { get; }
 
+    public ProxyCore Core => _core;
+
     public ClientTransaction? Transaction { get; set; }
 
     /// <summary>The highest provisional status seen (a CANCEL is only sent once the branch has answered, §9.1).</summary>
@@ -31,6 +33,9 @@ internal sealed class ProxyBranch : IClientTransactionUser
     public bool CancelWanted { get; set; }
 
     public bool CancelSent { get; set; }
+
+    /// <summary>Timer C of an INVITE branch (§16.8); disposed when the branch ends.</summary>
+    public ITimer? TimerC { get; set; }
 
     public bool IsPending => Final == 0;
 

@@ -36,11 +36,13 @@ public sealed class ProxyCore
     private readonly LocationService _location;
     private readonly LocalAddresses _local;
     private readonly ILogger _log;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<ServerTransaction, ProxyContext> _contexts = new();
     private TransactionLayer? _transactions;
 
-    public ProxyCore(PbxOptions options, ExtensionAuth auth, LocationService location, LocalAddresses local, ILogger log)
+    public ProxyCore(PbxOptions options, ExtensionAuth auth, LocationService location, LocalAddresses local, ILogger log, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _options = options;
         _auth = auth;
         _location = location;
@@ -219,6 +221,11 @@ public sealed class ProxyCore
             if (status < 200)
             {
                 branch.Provisional = Math.Max(branch.Provisional, status);
+                if (status > 100)
+                {
+                    branch.TimerC?.Change(_options.TimerC, Timeout.InfiniteTimeSpan); // §16.7 step 2
+                }
+
                 if (branch.CancelWanted)
                 {
                     CancelBranch(branch);
@@ -236,6 +243,7 @@ public sealed class ProxyCore
             if (branch.IsPending)
             {
                 branch.Final = status;
+                branch.TimerC?.Dispose();
             }
 
             if (status < 300)
@@ -284,7 +292,35 @@ public sealed class ProxyCore
 
             // §16.7 step 2 / §16.8: a timed-out branch counts as a 408; an unreachable one as 480 (the phone is gone, §16.9).
             branch.Final = error == ClientTransactionError.Timeout ? 408 : 480;
+            branch.TimerC?.Dispose();
             ctx.SyntheticStatus = ctx.SyntheticStatus == 0 ? branch.Final : Math.Min(ctx.SyntheticStatus, branch.Final);
+            FinishIfDone(ctx);
+        }
+    }
+
+    /// <summary>
+    /// §16.8: Timer C fired. A branch that has rung is CANCELed (its 487 then ends it); one that never answered at all
+    /// counts as a 408.
+    /// </summary>
+    internal void OnTimerC(ProxyBranch branch)
+    {
+        ProxyContext ctx = branch.Context;
+        lock (ctx.Gate)
+        {
+            if (!branch.IsPending)
+            {
+                return;
+            }
+
+            _log.LogInformation("Timer C: no final answer from a branch of {CallId} in {TimerC}", ctx.Server.Request.CallIdString, _options.TimerC);
+            if (branch.Provisional > 0)
+            {
+                CancelBranch(branch);
+                return;
+            }
+
+            branch.Final = 408;
+            ctx.SyntheticStatus = ctx.SyntheticStatus == 0 ? 408 : Math.Min(ctx.SyntheticStatus, 408);
             FinishIfDone(ctx);
         }
     }
@@ -333,6 +369,11 @@ public sealed class ProxyCore
         var branch = new ProxyBranch(this, ctx);
         ctx.Branches.Add(branch);
         byte[] bytes = Edit(ctx.Server.Request, ctx.Server.From, requestUri, dest, recordRoute, stripRoute);
+        if (ctx.Server.IsInvite)
+        {
+            branch.TimerC = _time.CreateTimer(static b => ((ProxyBranch)b!).Core.OnTimerC((ProxyBranch)b!), branch, _options.TimerC, Timeout.InfiniteTimeSpan);
+        }
+
         try
         {
             branch.Transaction = Transactions.SendRequest(bytes, dest, branch);

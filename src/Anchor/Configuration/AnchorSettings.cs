@@ -43,6 +43,9 @@ public sealed class SipSettings
 
     public int MaxExpires { get; set; } = 3600;
 
+    /// <summary>Timer C: seconds a ringing branch may go without a final answer before it is CANCELed (RFC 3261 §16.8).</summary>
+    public int TimerCSeconds { get; set; } = 180;
+
     /// <summary>Seconds between keep-alive OPTIONS to each registered contact.</summary>
     public int KeepAliveSeconds { get; set; } = 25;
 }

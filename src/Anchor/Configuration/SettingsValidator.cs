@@ -162,6 +162,11 @@ public static class SettingsValidator
             }
         }
 
+        if (sip.TimerCSeconds is < 5 or > 3600)
+        {
+            errors.Add($"Sip:TimerCSeconds: {sip.TimerCSeconds} must be between 5 and 3600 (the RFC asks for more than 180)");
+        }
+
         if (sip.KeepAliveSeconds is < 5 or > 3600)
         {
             errors.Add($"Sip:KeepAliveSeconds: {sip.KeepAliveSeconds} must be between 5 and 3600");
