@@ -50,8 +50,6 @@ public sealed class LocationService : IAsyncDisposable
     /// <summary>Called when a binding is removed for any reason other than the phone asking (expiry, keep-alive failure).</summary>
     public event Action<Binding, string>? BindingDropped;
 
-    public int Count => _aors.Values.Sum(l => { lock (l) { return l.Count; } });
-
     /// <summary>The live bindings of an AOR, best q first.</summary>
     public IReadOnlyList<Binding> Lookup(string aor)
     {

@@ -16,6 +16,9 @@ public sealed class LocalAddresses
     private readonly string _domain;
     private readonly IPAddress? _external;
     private readonly ConcurrentDictionary<IPAddress, IPAddress> _routeCache = new();
+    private readonly Lazy<HashSet<IPAddress>> _interfaceAddresses = new(() =>
+        System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address).ToHashSet());
 
     public LocalAddresses(SipTransportLayer transport, string domain, IPAddress? externalAddress)
     {
@@ -57,12 +60,12 @@ public sealed class LocalAddresses
             return true;
         }
 
-        if (!IPAddress.TryParse(host, out IPAddress? ip))
-        {
-            return false;
-        }
+        return IPAddress.TryParse(host, out IPAddress? ip) && IsLocal(ip, uri.Port);
+    }
 
-        int port = uri.Port;
+    /// <summary>True when <paramref name="ip"/> (and <paramref name="port"/>, unless 0) is one Anchor listens on.</summary>
+    public bool IsLocal(IPAddress ip, int port)
+    {
         foreach (SipEndPoint b in _transport.LocalEndPoints)
         {
             bool ipMatches = b.EndPoint.Address.Equals(ip) || ip.Equals(_external)
@@ -84,7 +87,6 @@ public sealed class LocalAddresses
         return ((IPEndPoint)s.LocalEndPoint!).Address;
     });
 
-    private static bool IsInterfaceAddress(IPAddress ip) =>
-        IPAddress.IsLoopback(ip) || System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
-            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Any(a => a.Address.Equals(ip));
+    /// <summary>Interface addresses are read once: asking the OS on every request to a 0.0.0.0 listener is a syscall storm.</summary>
+    private bool IsInterfaceAddress(IPAddress ip) => IPAddress.IsLoopback(ip) || _interfaceAddresses.Value.Contains(ip);
 }

@@ -59,8 +59,6 @@ public sealed class ProxyCore
 
     public ElementCapabilities Allowed => Capabilities;
 
-    public int ActiveContexts => _contexts.Count;
-
     public void OnRequest(ServerTransaction tx)
     {
         SipMessage req = tx.Request;
@@ -530,16 +528,8 @@ public sealed class ProxyCore
         return true;
     }
 
-    private bool IsOurVia(in SipVia via)
-    {
-        if (!IPAddress.TryParse(via.HostString.Trim('[', ']'), out IPAddress? ip))
-        {
-            return false;
-        }
-
-        string uri = $"sip:{(ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[" + ip + "]" : ip.ToString())}:{(via.Port == 0 ? 5060 : via.Port)}";
-        return _local.IsLocal(SipUri.Parse(uri));
-    }
+    private bool IsOurVia(in SipVia via) =>
+        IPAddress.TryParse(via.HostString.Trim('[', ']'), out IPAddress? ip) && _local.IsLocal(ip, via.Port == 0 ? 5060 : via.Port);
 
     private static string MethodName(SipMessage m) => Encoding.ASCII.GetString(m.MethodBytes);
 

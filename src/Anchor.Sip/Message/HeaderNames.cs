@@ -124,11 +124,6 @@ public static class HeaderNames
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    /// <summary>Headers whose value may be a comma-separated list (§7.3.1); used to count and split values.</summary>
-    public static bool IsList(HeaderKind kind) => kind is HeaderKind.Via or HeaderKind.Contact or HeaderKind.Route
-        or HeaderKind.RecordRoute or HeaderKind.Supported or HeaderKind.Require or HeaderKind.ProxyRequire
-        or HeaderKind.Unsupported or HeaderKind.Allow or HeaderKind.Accept or HeaderKind.Path or HeaderKind.AllowEvents;
-
     /// <summary>
     /// Case-insensitive compare against a lower-case name of letters and '-'. Letters fold with |0x20; '-' must match exactly
     /// (CR | 0x20 is '-', so folding it would let a control byte through).

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Anchor.Sip.Message;
 
 /// <summary>Request methods (RFC 3261 §7.1 and extension RFCs). Methods are case-sensitive (§7.1).</summary>
@@ -56,6 +54,4 @@ public static class SipMethods
         SipMethod.Publish => "PUBLISH",
         _ => throw new ArgumentOutOfRangeException(nameof(m)),
     };
-
-    public static byte[] NameBytes(SipMethod m) => Encoding.ASCII.GetBytes(Name(m));
 }

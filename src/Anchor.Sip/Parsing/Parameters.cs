@@ -58,10 +58,6 @@ public static class Parameters
         value = default;
         return false;
     }
-
-    /// <summary>Removes surrounding quotes from a quoted-string value (escapes are left as they are).</summary>
-    public static ReadOnlySpan<byte> Unquote(ReadOnlySpan<byte> v) =>
-        v.Length >= 2 && v[0] == '"' && v[^1] == '"' ? v[1..^1] : v;
 }
 
 /// <summary>One pass over <c>*( SEMI generic-param )</c>; stops with <see cref="Malformed"/> set on a syntax error.</summary>

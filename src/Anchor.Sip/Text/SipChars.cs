@@ -51,8 +51,6 @@ internal static class SipChars
         return i < 0 ? s.Length : i;
     }
 
-    public static bool IsToken(byte b) => TokenSet.Contains(b);
-
     public static bool IsAllToken(ReadOnlySpan<byte> s) => !s.IsEmpty && s.IndexOfAnyExcept(TokenSet) < 0;
 
     public static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
