@@ -1,0 +1,31 @@
+namespace Anchor.Pbx.Routing;
+
+/// <summary>One dial-plan rule: digits matching <see cref="Map"/> go out through the trunk named <see cref="Trunk"/>.</summary>
+public sealed record DialPlanRule(DigitMap Map, string Trunk);
+
+/// <summary>The outcome of dialling: which trunk, which number to send, or that the number is barred.</summary>
+public sealed record DialResult(string Trunk, string Number, bool Barred);
+
+/// <summary>
+/// The office's outbound dial plan: rules tried in order, the first whose digit map matches the whole dialed number
+/// wins. Extensions are looked up before the dial plan (by the caller of <see cref="Resolve"/>).
+/// </summary>
+public sealed class DialPlan
+{
+    public DialPlan(IReadOnlyList<DialPlanRule> rules) => Rules = rules;
+
+    public IReadOnlyList<DialPlanRule> Rules { get; }
+
+    public DialResult? Resolve(string dialed)
+    {
+        foreach (DialPlanRule rule in Rules)
+        {
+            if (rule.Map.Match(dialed, out bool barred) is { } number)
+            {
+                return new DialResult(rule.Trunk, number, barred);
+            }
+        }
+
+        return null;
+    }
+}
