@@ -1,0 +1,182 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Anchor.Media.Relay;
+
+/// <summary>
+/// One UDP port of the relay, facing one party: packets from that party arrive here and are sent on from the paired
+/// endpoint (the same stream on the other leg); packets for that party leave from here to <see cref="Remote"/>.
+/// Touched only by the engine thread once registered, except the counters, which others read.
+/// </summary>
+internal sealed unsafe class RelayEndpoint : IDisposable
+{
+    private readonly Socket _socket;
+
+    public RelayEndpoint(Socket socket, int port, bool isRtcp)
+    {
+        _socket = socket;
+        Fd = (int)socket.Handle;
+        Port = port;
+        IsRtcp = isRtcp;
+        RemoteAddr = (byte*)NativeMemory.AllocZeroed(Native.SockAddrSize);
+        SignalledAddr = (byte*)NativeMemory.AllocZeroed(Native.SockAddrSize);
+    }
+
+    public int Fd { get; }
+
+    public int Port { get; }
+
+    public bool IsRtcp { get; }
+
+    /// <summary>Slot in the engine's table (the epoll data word).</summary>
+    public int Id { get; set; } = -1;
+
+    /// <summary>The same stream and kind on the other leg: where packets received here go out.</summary>
+    public RelayEndpoint? Peer { get; set; }
+
+    public MediaSession? Session { get; set; }
+
+    /// <summary>Where packets for this endpoint's party go (sockaddr); length 0 while unknown.</summary>
+    public byte* RemoteAddr { get; }
+
+    public int RemoteLength;
+
+    /// <summary>What the party's SDP said, kept to allow a re-latch from the same host.</summary>
+    public byte* SignalledAddr { get; }
+
+    public int SignalledLength;
+
+    /// <summary>The latch is open: the next packet's source becomes <see cref="RemoteAddr"/> (symmetric RTP).</summary>
+    public bool LatchOpen;
+
+    public bool Latched;
+
+    /// <summary>RTP clock rate of this stream (for jitter).</summary>
+    public int ClockRate = 8000;
+
+    /// <summary>Whether silence from this party should end the call (its SDP says it sends).</summary>
+    public bool ExpectMedia;
+
+    // Counters (RFC 3550 §6.4.1, A.1, A.8); written by the engine thread only.
+    public long Packets;
+    public long Bytes;
+    public long Forwarded;
+    public long Dropped;
+    public long Rejected;
+    public long LastPacketTicks;
+    public bool SeqInitialised;
+    public ushort MaxSeq;
+    public uint Cycles;
+    public uint BaseSeq;
+    public long Received;
+    public long JitterScaled;
+    public long LastTransit;
+    public bool HasTransit;
+
+    public IPEndPoint? Remote => RemoteLength == 0 ? null : Native.ReadSockAddr(RemoteAddr, RemoteLength);
+
+    public void SetSignalled(IPEndPoint? ep)
+    {
+        if (ep is null || ep.AddressFamily != _socket.AddressFamily)
+        {
+            SignalledLength = 0;
+            RemoteLength = 0;
+            LatchOpen = true;
+            return;
+        }
+
+        SignalledLength = Native.WriteSockAddr(ep, SignalledAddr);
+        if (!Latched)
+        {
+            Native.WriteSockAddr(ep, RemoteAddr);
+            RemoteLength = SignalledLength;
+        }
+
+        LatchOpen = true; // a new offer/answer: the next packet may move the latch (the phone may have moved)
+    }
+
+    /// <summary>RFC 3550 A.1 sequence tracking (simplified: no probation) and A.8 interarrival jitter.</summary>
+    public void AccountRtp(byte* packet, int length, long nowTicks)
+    {
+        if (IsRtcp || length < 12 || (packet[0] >> 6) != 2)
+        {
+            return;
+        }
+
+        ushort seq = (ushort)((packet[2] << 8) | packet[3]);
+        uint ts = (uint)((packet[4] << 24) | (packet[5] << 16) | (packet[6] << 8) | packet[7]);
+        if (!SeqInitialised)
+        {
+            SeqInitialised = true;
+            BaseSeq = seq;
+            MaxSeq = seq;
+            Cycles = 0;
+            Received = 1;
+        }
+        else
+        {
+            ushort delta = (ushort)(seq - MaxSeq);
+            if (delta < 3000)
+            {
+                if (seq < MaxSeq)
+                {
+                    Cycles += 65536;
+                }
+
+                MaxSeq = seq;
+            }
+            else if (delta <= 65536 - 100)
+            {
+                // A big jump: the source restarted; count from here.
+                BaseSeq = seq;
+                MaxSeq = seq;
+                Cycles = 0;
+                Received = 0;
+            }
+
+            Received++;
+        }
+
+        // Jitter in timestamp units: arrival time converted to the stream's clock.
+        long arrival = (long)(nowTicks * (double)ClockRate / System.Diagnostics.Stopwatch.Frequency);
+        long transit = arrival - ts;
+        if (HasTransit)
+        {
+            long d = transit - LastTransit;
+            if (d < 0)
+            {
+                d = -d;
+            }
+
+            if (d < int.MaxValue)
+            {
+                JitterScaled += d - ((JitterScaled + 8) >> 4);
+            }
+        }
+
+        HasTransit = true;
+        LastTransit = transit;
+    }
+
+    public StreamCounters Snapshot()
+    {
+        long expected = SeqInitialised ? (long)Cycles + MaxSeq - BaseSeq + 1 : 0;
+        return new StreamCounters(Port, IsRtcp, Remote, Latched, Packets, Bytes, Forwarded, Dropped, Rejected,
+            Math.Max(0, expected - Received), ClockRate == 0 ? 0 : (JitterScaled >> 4) * 1000.0 / ClockRate);
+    }
+
+    public void Dispose()
+    {
+        _socket.Dispose();
+        NativeMemory.Free(RemoteAddr);
+        NativeMemory.Free(SignalledAddr);
+    }
+}
+
+/// <summary>
+/// What one relay port saw from its party: packets and bytes received, forwarded to the other leg, dropped (no known
+/// destination yet), rejected (from a source that is not the party), lost (RTP sequence gaps) and jitter in ms.
+/// </summary>
+public sealed record StreamCounters(
+    int Port, bool IsRtcp, IPEndPoint? Remote, bool Latched, long Packets, long Bytes, long Forwarded, long Dropped, long Rejected, long Lost, double JitterMs);
