@@ -1,3 +1,4 @@
+using Anchor.Pbx.Calls;
 using Anchor.Pbx.Proxy;
 using Anchor.Sip.Message;
 using Anchor.Sip.Transactions;
@@ -24,12 +25,21 @@ public sealed class PbxCore : ITransactionUser
         _extensions = new HashSet<string>(extensionNumbers, StringComparer.Ordinal);
     }
 
+    /// <summary>The back-to-back calls (trunks, anchored media); null when there are none.</summary>
+    public CallManager? Calls { get; init; }
+
     public void OnRequest(ServerTransaction transaction)
     {
         SipMessage req = transaction.Request;
         if (transaction.IsMergedRequest)
         {
             transaction.Respond(482, "Loop Detected");
+            return;
+        }
+
+        // Requests inside a call Anchor carries as a B2BUA belong to that call.
+        if (req.To.HasTag && Calls is not null && Calls.TryInDialog(transaction))
+        {
             return;
         }
 
@@ -61,12 +71,39 @@ public sealed class PbxCore : ITransactionUser
             return;
         }
 
+        // A new request from an ITSP's proxy is a call to one of its DIDs; nothing else comes in that way.
+        if (!req.To.HasTag && Calls is not null && Calls.TrunkFrom(transaction.From.Remote.Address) is { } trunk)
+        {
+            if (req.Method == SipMethod.Invite)
+            {
+                Calls.Inbound(transaction, trunk);
+            }
+            else
+            {
+                transaction.Respond(404, "Not Found");
+            }
+
+            return;
+        }
+
         _proxy.OnRequest(transaction);
     }
 
-    public void OnAck(SipMessage ack, ReceivedFrom from, ServerTransaction? accepted) => _proxy.OnAck(ack, from);
+    public void OnAck(SipMessage ack, ReceivedFrom from, ServerTransaction? accepted)
+    {
+        if (Calls is null || !Calls.TryAck(ack))
+        {
+            _proxy.OnAck(ack, from);
+        }
+    }
 
-    public void OnCancel(ServerTransaction invite, SipMessage cancel) => _proxy.OnCancel(invite);
+    public void OnCancel(ServerTransaction invite, SipMessage cancel)
+    {
+        if (Calls is null || !Calls.TryCancel(invite))
+        {
+            _proxy.OnCancel(invite);
+        }
+    }
 
     public void OnStrayResponse(SipMessage response, ReceivedFrom from) => _proxy.OnStrayResponse(response, from);
 }

@@ -78,7 +78,20 @@ if (configFile is null && settings.Extensions.Count == 0)
     }
 }
 
+// Trunk proxies are resolved once, before anything starts: a name that does not resolve is a configuration error.
+(List<Anchor.Pbx.Trunks.TrunkOptions> trunks, List<string> trunkErrors) = await TrunkResolver.ResolveAsync(settings).ConfigureAwait(false);
+if (trunkErrors.Count > 0)
+{
+    foreach (string e in trunkErrors)
+    {
+        Console.Error.WriteLine(e);
+    }
+
+    return 2;
+}
+
 builder.Services.AddSingleton(settings);
+builder.Services.AddSingleton<IReadOnlyList<Anchor.Pbx.Trunks.TrunkOptions>>(trunks);
 builder.Services.AddHostedService<SipServer>();
 using IHost host = builder.Build();
 try

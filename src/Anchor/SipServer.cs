@@ -1,10 +1,14 @@
 using System.Net;
 using Anchor.Configuration;
+using Anchor.Media.Relay;
 using Anchor.Pbx;
+using Anchor.Pbx.Calls;
 using Anchor.Pbx.Location;
 using Anchor.Pbx.Model;
 using Anchor.Pbx.Proxy;
 using Anchor.Pbx.Registrar;
+using Anchor.Pbx.Routing;
+using Anchor.Pbx.Trunks;
 using Anchor.Sip.Auth;
 using Anchor.Sip.Transactions;
 using Anchor.Sip.Transport;
@@ -23,10 +27,15 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
     private TransactionLayer? _transactions;
     private LocationService? _location;
     private KeepAlive? _keepAlive;
+    private MediaRelay? _relay;
+    private CallManager? _calls;
+    private readonly List<TrunkRegistration> _registrations = [];
+    private readonly IReadOnlyList<TrunkOptions> _trunks;
 
-    public SipServer(AnchorSettings settings, ILoggerFactory loggers)
+    public SipServer(AnchorSettings settings, IReadOnlyList<TrunkOptions> trunks, ILoggerFactory loggers)
     {
         _settings = settings;
+        _trunks = trunks;
         _loggers = loggers;
         _log = loggers.CreateLogger("Anchor");
     }
@@ -47,10 +56,6 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             ServerHeader = sip.ServerHeader,
             MediaAnchoring = Enum.Parse<MediaAnchoring>(_settings.Media.Anchor),
         };
-        if (options.MediaAnchoring == MediaAnchoring.Always)
-        {
-            _log.LogWarning("Media:Anchor is Always, but the RTP relay is not built yet: internal calls' media flows phone to phone");
-        }
 
         _location = new LocationService(new SqliteLocationStore(_settings.Storage.ConnectionString), time, _loggers.CreateLogger("Anchor.Location"));
         _transport = new SipTransportLayer(new SipTransportOptions { ServerHeader = sip.ServerHeader }, time, _loggers.CreateLogger("Anchor.Sip.Transport"));
@@ -69,12 +74,40 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         var auth = new ExtensionAuth(new DigestAuthenticator(sip.Domain, digest, time), options.Extensions, _loggers.CreateLogger("Anchor.Security"));
         var registrar = new Registrar(options, auth, _location, time, _loggers.CreateLogger("Anchor.Registrar"));
         var proxy = new ProxyCore(options, auth, _location, local, _loggers.CreateLogger("Anchor.Proxy"), time);
-        var core = new PbxCore(registrar, proxy, local, options.Extensions.Select(e => e.Number));
+        IEnumerable<string> listen = sip.Listen.Count > 0 ? sip.Listen : SipSettings.DefaultListen;
+        SipEndPoint[] listenOn = listen.Select(SipEndPoint.Parse).ToArray();
+        if (options.MediaAnchoring != MediaAnchoring.Never)
+        {
+            string[] range = _settings.Media.PortRange.Split('-');
+            _relay = new MediaRelay(
+                new MediaRelayOptions
+                {
+                    BindAddress = _settings.Media.Address is { } a ? IPAddress.Parse(a) : listenOn[0].EndPoint.Address,
+                    PortMin = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture),
+                    PortMax = int.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture),
+                    MediaTimeout = TimeSpan.FromSeconds(_settings.Media.TimeoutSeconds),
+                },
+                _loggers.CreateLogger("Anchor.Media"));
+        }
+
+        Trunk[] trunks = _trunks.Select(t => new Trunk(t)).ToArray();
+        var dialPlan = new DialPlan(_settings.DialPlan.Select(r => new DialPlanRule(DigitMap.Parse(r.Pattern!), r.Trunk!)).ToArray());
+        IPAddress? external = sip.ExternalAddress is null ? null : IPAddress.Parse(sip.ExternalAddress);
+        _calls = new CallManager(options, _location, local, _relay, trunks, dialPlan, external, _loggers.CreateLogger("Anchor.Calls"), time);
+        proxy.Calls = _calls;
+        var core = new PbxCore(registrar, proxy, local, options.Extensions.Select(e => e.Number)) { Calls = _calls };
         _transactions = new TransactionLayer(_transport, core, time, log: _loggers.CreateLogger("Anchor.Sip.Transactions"), serverHeader: sip.ServerHeader);
         proxy.Transactions = _transactions;
+        _calls.Transactions = _transactions;
 
-        IEnumerable<string> listen = sip.Listen.Count > 0 ? sip.Listen : SipSettings.DefaultListen;
-        _transport.Start(listen.Select(SipEndPoint.Parse), _transactions);
+        _transport.Start(listenOn, _transactions);
+        foreach (Trunk t in trunks.Where(t => t.Options.Register))
+        {
+            var reg = new TrunkRegistration(t, _transactions, local, time, _loggers.CreateLogger("Anchor.Trunks"), sip.ServerHeader);
+            _registrations.Add(reg);
+            reg.Start();
+        }
+
         _keepAlive = new KeepAlive(_location, _transactions, local, sip.Domain, options.KeepAliveInterval, time, _loggers.CreateLogger("Anchor.KeepAlive"));
         _log.LogInformation("Anchor serving {Domain} with {Count} extensions", sip.Domain, options.Extensions.Count);
         return Task.CompletedTask;
@@ -84,6 +117,19 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_calls is not null)
+        {
+            _calls.HangupAll("Anchor is stopping");
+            _calls = null;
+            await Task.Delay(200).ConfigureAwait(false); // let the BYEs leave
+        }
+
+        foreach (TrunkRegistration r in _registrations)
+        {
+            await r.DisposeAsync().ConfigureAwait(false); // unregister while the transport still runs
+        }
+
+        _registrations.Clear();
         _keepAlive?.Dispose();
         _keepAlive = null;
         if (_transport is not null)
@@ -94,6 +140,8 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
 
         _transactions?.Dispose();
         _transactions = null;
+        _relay?.Dispose();
+        _relay = null;
         if (_location is not null)
         {
             // Every binding reaches the store before the process goes: a restart loses no registration.

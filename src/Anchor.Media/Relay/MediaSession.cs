@@ -36,9 +36,10 @@ public sealed class MediaSession : IDisposable
 
     /// <summary>
     /// Records <paramref name="sdp"/> as what the party on <paramref name="from"/> wants, and returns the description
-    /// to send to the other side: same codecs and attributes, Anchor's address and the other side's relay ports.
+    /// to send to the other side: same codecs and attributes, Anchor's address (<paramref name="advertise"/>, else the
+    /// relay's) and the other side's relay ports.
     /// </summary>
-    public byte[] Apply(Leg from, SessionDescription sdp)
+    public byte[] Apply(Leg from, SessionDescription sdp, System.Net.IPAddress? advertise = null)
     {
         var ports = new int[sdp.Streams.Count];
         lock (_gate)
@@ -69,7 +70,7 @@ public sealed class MediaSession : IDisposable
             }
         }
 
-        return sdp.Rewrite(_relay.Advertised, ports);
+        return sdp.Rewrite(advertise ?? _relay.Advertised, ports);
     }
 
     /// <summary>Counters of every relay port facing <paramref name="leg"/> (what that side sent), RTP then RTCP per stream.</summary>

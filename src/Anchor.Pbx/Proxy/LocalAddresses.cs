@@ -47,6 +47,16 @@ public sealed class LocalAddresses
         return new IPEndPoint(ip, bound.EndPoint.Port);
     }
 
+    /// <summary>
+    /// The end point to name toward the Internet (a trunk): the external address when one is configured (Anchor behind
+    /// the office router's NAT), else what <see cref="For"/> gives.
+    /// </summary>
+    public IPEndPoint Public(TransportKind transport, IPEndPoint remote)
+    {
+        IPEndPoint local = For(transport, remote);
+        return _external is null || IPAddress.IsLoopback(remote.Address) ? local : new IPEndPoint(_external, local.Port);
+    }
+
     /// <summary>"host:port" (IPv6 in brackets) for a Via sent-by or a URI.</summary>
     public static string HostPort(IPEndPoint ep) =>
         ep.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ep.Address}]:{ep.Port}" : $"{ep.Address}:{ep.Port}";

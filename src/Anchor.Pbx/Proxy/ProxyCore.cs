@@ -59,6 +59,9 @@ public sealed class ProxyCore
 
     public ElementCapabilities Allowed => Capabilities;
 
+    /// <summary>The back-to-back side: calls beyond the office (dial plan, trunks) and anchored internal calls.</summary>
+    public Calls.CallManager? Calls { get; set; }
+
     public void OnRequest(ServerTransaction tx)
     {
         SipMessage req = tx.Request;
@@ -113,7 +116,19 @@ public sealed class ProxyCore
         string target = req.RequestUri.UserUnescaped;
         if (!_auth.IsExtension(target))
         {
+            // Extensions take precedence; anything else dialed goes through the dial plan to a trunk.
+            if (req.Method == SipMethod.Invite && Calls is not null && Calls.TryOutbound(tx, user, target))
+            {
+                return;
+            }
+
             tx.Respond(404, "Not Found");
+            return;
+        }
+
+        if (req.Method == SipMethod.Invite && Calls is { AnchorsInternal: true })
+        {
+            Calls.Internal(tx, user, target);
             return;
         }
 

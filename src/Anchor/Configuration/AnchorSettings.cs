@@ -52,12 +52,17 @@ public sealed class SipSettings
 
 public sealed class MediaSettings
 {
+    /// <summary>Address the relay binds; by default the address of the first Sip:Listen entry.</summary>
     public string? Address { get; set; }
 
+    /// <summary>Relay ports, LOW-HIGH: RTP on even ports, RTCP on the next odd one, two pairs per call.</summary>
     public string PortRange { get; set; } = "20000-20999";
 
     /// <summary>Trunk (anchor RTP on ITSP calls), Always, or Never.</summary>
     public string Anchor { get; set; } = "Trunk";
+
+    /// <summary>A party that should be sending but sends nothing (RTP or RTCP) for this long ends the call with BYE on both legs.</summary>
+    public int TimeoutSeconds { get; set; } = 60;
 }
 
 public sealed class StorageSettings

@@ -76,9 +76,9 @@ public static class SettingsValidator
                 errors.Add($"{key}.Password: missing");
             }
 
-            if (t.RegisterExpires is < 60 or > 86400)
+            if (t.RegisterExpires is < 10 or > 86400)
             {
-                errors.Add($"{key}.RegisterExpires: {t.RegisterExpires} must be between 60 and 86400 seconds");
+                errors.Add($"{key}.RegisterExpires: {t.RegisterExpires} must be between 10 and 86400 seconds");
             }
 
             for (int d = 0; d < t.Dids.Count; d++)
@@ -104,9 +104,13 @@ public static class SettingsValidator
         {
             DialPlanRuleSettings r = s.DialPlan[i];
             string key = $"DialPlan[{i}]";
-            if (string.IsNullOrWhiteSpace(r.Pattern) || r.Pattern.Any(c => !("0123456789*#xX.[]-<>:|+".Contains(c, StringComparison.Ordinal))))
+            if (string.IsNullOrWhiteSpace(r.Pattern))
             {
-                errors.Add($"{key}.Pattern: \"{r.Pattern}\" is not an SPA digit-map pattern");
+                errors.Add($"{key}.Pattern: missing");
+            }
+            else if (!Anchor.Pbx.Routing.DigitMap.TryParse(r.Pattern, out _, out string? why))
+            {
+                errors.Add($"{key}.Pattern: \"{r.Pattern}\" is not an SPA digit map: {why}");
             }
 
             if (r.Trunk is null || !trunks.Contains(r.Trunk))
@@ -190,6 +194,11 @@ public static class SettingsValidator
         if (m.Anchor is not ("Trunk" or "Always" or "Never"))
         {
             errors.Add($"Media:Anchor: \"{m.Anchor}\" must be Trunk, Always or Never");
+        }
+
+        if (m.TimeoutSeconds is < 2 or > 3600)
+        {
+            errors.Add($"Media:TimeoutSeconds: {m.TimeoutSeconds} must be between 2 and 3600");
         }
     }
 

@@ -1,0 +1,114 @@
+using System.Net;
+using Anchor.Sip.Auth;
+using Anchor.Sip.Transport;
+
+namespace Anchor.Pbx.Trunks;
+
+/// <summary>A trunk's settings, validated and with its proxy resolved (Trunks[] in the configuration).</summary>
+public sealed record TrunkOptions
+{
+    public required string Name { get; init; }
+
+    /// <summary>Where requests for the ITSP go (the ITSP's SIP proxy, resolved).</summary>
+    public required SipEndPoint Proxy { get; init; }
+
+    /// <summary>Every address the ITSP's proxy resolved to: requests from these are the ITSP's.</summary>
+    public IReadOnlyList<IPAddress> ProxyAddresses { get; init; } = [];
+
+    /// <summary>The ITSP's domain: Request-URIs are sip:NUMBER@Domain, the account is sip:Username@Domain.</summary>
+    public required string Domain { get; init; }
+
+    public required string Username { get; init; }
+
+    public string? AuthUsername { get; init; }
+
+    public required string Password { get; init; }
+
+    public bool Register { get; init; } = true;
+
+    public int RegisterExpires { get; init; } = 300;
+
+    public IReadOnlyList<string> Dids { get; init; } = [];
+
+    /// <summary>The extension calls to the DIDs ring.</summary>
+    public string? Inbound { get; init; }
+
+    /// <summary>Number shown to the called party on outbound calls (From display name and P-Asserted-Identity).</summary>
+    public string? CallerId { get; init; }
+
+    /// <summary>Concurrent calls allowed on the trunk; 0 = no limit.</summary>
+    public int MaxCalls { get; init; }
+}
+
+/// <summary>Registration state of a trunk, kept for the logs and the admin API.</summary>
+public enum TrunkRegistrationState
+{
+    Disabled,
+    Registering,
+    Registered,
+    Failing,
+}
+
+/// <summary>A trunk at run time: its options, its credentials, its registration state and its call count.</summary>
+public sealed class Trunk
+{
+    private int _activeCalls;
+
+    public Trunk(TrunkOptions options)
+    {
+        Options = options;
+        Credentials = new DigestClient(options.AuthUsername ?? options.Username, options.Password);
+    }
+
+    public TrunkOptions Options { get; }
+
+    public string Name => Options.Name;
+
+    public DigestClient Credentials { get; }
+
+    public TrunkRegistrationState State { get; internal set; } = TrunkRegistrationState.Disabled;
+
+    /// <summary>Why the last registration attempt failed, or null.</summary>
+    public string? LastError { get; internal set; }
+
+    public DateTimeOffset? RegisteredUntil { get; internal set; }
+
+    public int ActiveCalls => Volatile.Read(ref _activeCalls);
+
+    /// <summary>True when the request came from this trunk's proxy.</summary>
+    public bool IsFrom(IPAddress source)
+    {
+        IPAddress s = source.IsIPv4MappedToIPv6 ? source.MapToIPv4() : source;
+        foreach (IPAddress a in Options.ProxyAddresses)
+        {
+            if (a.Equals(s))
+            {
+                return true;
+            }
+        }
+
+        return Options.Proxy.EndPoint.Address.Equals(s);
+    }
+
+    public bool HasDid(string user) => Options.Dids.Contains(user, StringComparer.Ordinal);
+
+    /// <summary>Takes a call slot; false when the trunk is at MaxCalls.</summary>
+    public bool TryAcquireCall()
+    {
+        while (true)
+        {
+            int n = Volatile.Read(ref _activeCalls);
+            if (Options.MaxCalls > 0 && n >= Options.MaxCalls)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _activeCalls, n + 1, n) == n)
+            {
+                return true;
+            }
+        }
+    }
+
+    public void ReleaseCall() => Interlocked.Decrement(ref _activeCalls);
+}
