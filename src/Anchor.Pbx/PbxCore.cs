@@ -72,7 +72,7 @@ public sealed class PbxCore : ITransactionUser
         }
 
         // A new request from an ITSP's proxy is a call to one of its DIDs; nothing else comes in that way.
-        if (!req.To.HasTag && Calls is not null && Calls.TrunkFrom(transaction.From.Remote.Address) is { } trunk)
+        if (!req.To.HasTag && Calls is not null && Calls.TrunkFrom(transaction.From.Remote) is { } trunk)
         {
             if (req.Method == SipMethod.Invite)
             {

@@ -46,29 +46,33 @@ internal sealed class PbxHost : IAsyncDisposable
         Assert.Contains(text, Output, StringComparison.Ordinal);
     }
 
-    public static async Task<PbxHost> StartAsync(int keepAliveSeconds = 25, int timerCSeconds = 180)
+    public static async Task<PbxHost> StartAsync(int keepAliveSeconds = 25, int timerCSeconds = 180, Action<Dictionary<string, object?>>? configure = null)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("anchor-pbx-").FullName;
         int port = FreePort.Next();
-        var config = new
+        var config = new Dictionary<string, object?>
         {
-            Sip = new
+            ["Sip"] = new
             {
                 Domain = "pbx.test",
                 Listen = new[] { $"udp:127.0.0.1:{port}", $"tcp:127.0.0.1:{port}" },
                 KeepAliveSeconds = keepAliveSeconds,
                 TimerCSeconds = timerCSeconds,
             },
-            Storage = new { Provider = "Sqlite", ConnectionString = $"Data Source={Path.Combine(dir, "anchor.db")}" },
-            Extensions = Passwords.Select(p => new { Number = p.Key, Password = p.Value, Name = "Ext " + p.Key }).ToArray(),
-            Logging = new { LogLevel = new { Default = "Information" } },
+            ["Storage"] = new { Provider = "Sqlite", ConnectionString = $"Data Source={Path.Combine(dir, "anchor.db")}" },
+            ["Extensions"] = Passwords.Select(p => new { Number = p.Key, Password = p.Value, Name = "Ext " + p.Key }).ToArray(),
+            ["Logging"] = new { LogLevel = new { Default = "Information" } },
         };
+        configure?.Invoke(config);
         string file = Path.Combine(dir, "anchor.json");
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(config));
         var host = new PbxHost(dir, port, file);
         await host.StartProcessAsync();
         return host;
     }
+
+    /// <summary>Stops Anchor as an init system would (SIGTERM) and returns its exit code.</summary>
+    public async Task<int> StopAsync() => await _process!.StopAsync(TimeSpan.FromSeconds(15));
 
     public async Task RestartAsync()
     {
@@ -90,10 +94,10 @@ internal sealed class PbxHost : IAsyncDisposable
              "-set", "contact_port", (contactPort ?? localPort).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
 
     /// <summary>Runs a scenario as extension 101 calling <paramref name="callee"/>.</summary>
-    public Task<Sipp.Result> CallAsync(string scenario, string callee, string transport = "u1", int timeoutSeconds = 30) =>
+    public Task<Sipp.Result> CallAsync(string scenario, string callee, string transport = "u1", int timeoutSeconds = 30, IEnumerable<string>? extra = null) =>
         Sipp.RunAsync(scenario, Port, transport, 1, 10, timeoutSeconds, "127.0.0.1", FreePort.Next(),
             // SIPp puts sip:HOST:PORT in the digest uri unless told; Anchor checks it against the Request-URI (RFC 2617 §3.2.2.5).
-            ["-s", callee, "-au", "101", "-ap", Passwords["101"], "-auth_uri", $"{callee}@127.0.0.1:{Port}"]);
+            new[] { "-s", callee, "-au", "101", "-ap", Passwords["101"], "-auth_uri", $"{callee}@127.0.0.1:{Port}" }.Concat(extra ?? []));
 
     /// <summary>Starts a callee scenario listening on <paramref name="localPort"/>; it ends after one call or its timeout.</summary>
     public static Task<Sipp.Result> CalleeAsync(string scenario, int localPort, int answerMs = 200, string transport = "u1", int timeoutSeconds = 30) =>

@@ -69,7 +69,7 @@ public sealed class CallManager
     internal string AllowHeader { get; set; } = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO";
 
     /// <summary>The trunk whose proxy sent a request from <paramref name="source"/>, if any.</summary>
-    public Trunk? TrunkFrom(IPAddress source) => _trunks.Values.FirstOrDefault(t => t.IsFrom(source));
+    public Trunk? TrunkFrom(IPEndPoint source) => _trunks.Values.FirstOrDefault(t => t.IsFrom(source));
 
     /// <summary>
     /// An authenticated extension dialed something that is not an extension: the dial plan picks a trunk.

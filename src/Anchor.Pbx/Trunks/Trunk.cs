@@ -75,10 +75,18 @@ public sealed class Trunk
 
     public int ActiveCalls => Volatile.Read(ref _activeCalls);
 
-    /// <summary>True when the request came from this trunk's proxy.</summary>
-    public bool IsFrom(IPAddress source)
+    /// <summary>
+    /// True when a request came from this trunk's proxy: one of the addresses its name resolved to, and its SIP port
+    /// (an ITSP's proxy sends from the port it listens on; a phone on the same host as the proxy is not the ITSP).
+    /// </summary>
+    public bool IsFrom(IPEndPoint source)
     {
-        IPAddress s = source.IsIPv4MappedToIPv6 ? source.MapToIPv4() : source;
+        IPAddress s = source.Address.IsIPv4MappedToIPv6 ? source.Address.MapToIPv4() : source.Address;
+        if (source.Port != Options.Proxy.EndPoint.Port)
+        {
+            return false;
+        }
+
         foreach (IPAddress a in Options.ProxyAddresses)
         {
             if (a.Equals(s))

@@ -1,0 +1,151 @@
+using System.Globalization;
+using Anchor.Functional.Tests.Itsp;
+
+namespace Anchor.Functional.Tests;
+
+/// <summary>
+/// Figure 2: the office's trunk at an ITSP (Kamailio as the ITSP, SIPp as the people on the Internet), with the RTP
+/// anchored by Anchor. The pcap SIPp plays is its own G.711 sample: 236 packets over 7 s.
+/// </summary>
+public class TrunkTests
+{
+    private const int PcapPackets = 236;
+    private static int s_range;
+
+    [Fact]
+    public async Task Trunk_registers_with_the_itsp_refreshes_and_unregisters_on_stop()
+    {
+        await using ItspKamailio itsp = await ItspKamailio.StartAsync(FreePort.Next());
+        (int min, int max, _) = MediaRange();
+        PbxHost pbx = await PbxHost.StartAsync(configure: c => Office(c, $"udp:127.0.0.1:{itsp.Port}", min, max, registerExpires: 10));
+        await using (pbx)
+        {
+            await pbx.AssertLogAsync("Trunk itsp registered to udp:127.0.0.1:" + itsp.Port.ToString(CultureInfo.InvariantCulture));
+            Assert.True(await itsp.TrunkRegisteredAsync(), itsp.Output);
+
+            // Expires 10 s: refreshed after 5 s, so a second successful REGISTER within ~8 s.
+            await WaitForAsync(() => itsp.Count("ITSP-SAVED anchor1 expires=10") >= 2, TimeSpan.FromSeconds(12));
+            Assert.True(itsp.Count("ITSP-SAVED anchor1 expires=10") >= 2, itsp.Output);
+
+            // A clean stop removes the registration at the ITSP.
+            Assert.Equal(0, await pbx.StopAsync());
+        }
+
+        Assert.Contains("ITSP-SAVED anchor1 expires=0", itsp.Output, StringComparison.Ordinal);
+        Assert.False(await itsp.TrunkRegisteredAsync());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Outbound_call_goes_through_the_itsp_with_media_anchored_both_ways(bool holdAndResume)
+    {
+        int userCPort = FreePort.Next();
+        await using ItspKamailio itsp = await ItspKamailio.StartAsync(userCPort);
+        (int min, int max, string regex) = MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c => Office(c, $"udp:127.0.0.1:{itsp.Port}", min, max));
+        await pbx.AssertLogAsync("Trunk itsp registered");
+
+        // UserC behind the ITSP: the INVITE must be for the stripped number, its SDP must name Anchor's relay; it echoes RTP.
+        string uas = Sipp.Specialise("uas-media.xml", ("EXPECTED_USER", "14085551212"), ("MEDIA_PORTS", regex),
+            ("HOLD_STEPS", holdAndResume ? Steps("hold-uas.steps") : ""));
+        Task<Sipp.Result> userC = Sipp.RunAsync(uas, 5060, "u1", 1, 10, 40, "127.0.0.1", userCPort,
+            ["-rtp_echo", "-mp", FreePort.Next().ToString(CultureInfo.InvariantCulture), "-mi", "127.0.0.1"]);
+        await Task.Delay(300);
+
+        // 101 dials 9 + 1 + ten digits.
+        string uac = Sipp.Specialise("trunk-call.xml", ("MEDIA_PORTS", regex), ("HOLD_STEPS", holdAndResume ? Steps("hold-uac.steps") : ""));
+        Sipp.Result caller = await pbx.CallAsync(uac, "914085551212", timeoutSeconds: 40,
+            extra: ["-mp", FreePort.Next().ToString(CultureInfo.InvariantCulture), "-mi", "127.0.0.1"]);
+        Sipp.Result called = await userC;
+        Assert.True(caller.ExitCode == 0, "caller: " + caller.Output + pbx.Output + itsp.Output);
+        Assert.True(called.ExitCode == 0, "UserC: " + called.Output + pbx.Output);
+        Assert.Contains("ITSP-OUTBOUND 14085551212 from anchor1", itsp.Output, StringComparison.Ordinal);
+        await pbx.AssertLogAsync("outbound as 14085551212 through trunk itsp");
+
+        // Every packet the caller played reached UserC through the relay, and every echo came back.
+        await pbx.AssertLogAsync($"RTP caller->called {PcapPackets}/{PcapPackets} packets (lost 0");
+        await pbx.AssertLogAsync($"called->caller {PcapPackets}/{PcapPackets} (lost 0");
+    }
+
+    [Fact]
+    public async Task Call_to_the_did_rings_the_inbound_extension_with_media_anchored()
+    {
+        await using ItspKamailio itsp = await ItspKamailio.StartAsync(FreePort.Next());
+        (int min, int max, string regex) = MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c => Office(c, $"udp:127.0.0.1:{itsp.Port}", min, max));
+        await pbx.AssertLogAsync("Trunk itsp registered");
+
+        int phonePort = FreePort.Next();
+        Assert.Equal(0, (await pbx.RegisterAsync("101", phonePort)).ExitCode);
+        string uas = Sipp.Specialise("uas-media.xml", ("EXPECTED_USER", "101"), ("MEDIA_PORTS", regex), ("HOLD_STEPS", ""));
+        Task<Sipp.Result> phone = Sipp.RunAsync(uas, 5060, "u1", 1, 10, 40, "127.0.0.1", phonePort,
+            ["-rtp_echo", "-mp", FreePort.Next().ToString(CultureInfo.InvariantCulture), "-mi", "127.0.0.1"]);
+        await Task.Delay(300);
+
+        string outside = Sipp.Specialise("outside-call.xml", ("MEDIA_PORTS", regex));
+        Sipp.Result caller = await Sipp.RunAsync(outside, itsp.Port, "u1", 1, 10, 40, "127.0.0.1", FreePort.Next(),
+            ["-s", ItspKamailio.Did, "-mp", FreePort.Next().ToString(CultureInfo.InvariantCulture), "-mi", "127.0.0.1"]);
+        Sipp.Result answered = await phone;
+        Assert.True(caller.ExitCode == 0, "outside caller: " + caller.Output + pbx.Output + itsp.Output);
+        Assert.True(answered.ExitCode == 0, "101: " + answered.Output + pbx.Output);
+        await pbx.AssertLogAsync("INVITE from 15559876543 (DID 15551230000) to 101: 1 contact(s)");
+        await pbx.AssertLogAsync($"RTP caller->called {PcapPackets}/{PcapPackets} packets (lost 0");
+        await pbx.AssertLogAsync($"called->caller {PcapPackets}/{PcapPackets} (lost 0");
+    }
+
+    [Fact]
+    public async Task Itsp_down_gives_the_phone_503_and_registration_backs_off()
+    {
+        int dead = FreePort.Next(); // nothing listens: TCP connects are refused at once
+        (int min, int max, _) = MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c => Office(c, $"tcp:127.0.0.1:{dead}", min, max));
+        Sipp.Result caller = await pbx.CallAsync(Sipp.Specialise("call-refused.xml", ("STATUS", "503")), "914085551212");
+        Assert.True(caller.ExitCode == 0, "caller: " + caller.Output + pbx.Output);
+        await pbx.AssertLogAsync("answered 503; the phone gets 503");
+        await pbx.AssertLogAsync("retrying in 2 s");
+        await WaitForAsync(() => pbx.Output.Contains("retrying in 4 s", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        await pbx.AssertLogAsync("retrying in 4 s");
+    }
+
+    private static void Office(Dictionary<string, object?> c, string proxy, int min, int max, int registerExpires = 300)
+    {
+        c["Trunks"] = new[]
+        {
+            new
+            {
+                Name = "itsp",
+                Proxy = proxy,
+                Domain = "itsp.test",
+                Username = ItspKamailio.TrunkUser,
+                Password = ItspKamailio.TrunkPassword,
+                Register = true,
+                RegisterExpires = registerExpires,
+                Dids = new[] { ItspKamailio.Did },
+                Inbound = "101",
+                CallerId = ItspKamailio.Did,
+            },
+        };
+        c["DialPlan"] = new[] { new { Pattern = "(<9:>1xxxxxxxxxx|<9:>011x.)", Trunk = "itsp" } };
+        c["Media"] = new { Address = "127.0.0.1", PortRange = $"{min}-{max}", Anchor = "Trunk" };
+    }
+
+    /// <summary>A relay port range of 100 ports for one test, and a regular expression matching its ports.</summary>
+    private static (int Min, int Max, string Regex) MediaRange()
+    {
+        int block = (Environment.ProcessId % 10 * 10) + (Interlocked.Increment(ref s_range) % 10);
+        int min = 20000 + (block * 100);
+        return (min, min + 99, min.ToString(CultureInfo.InvariantCulture)[..3] + "[0-9][0-9]");
+    }
+
+    private static string Steps(string file) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Scenarios", file));
+
+    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        DateTime end = DateTime.UtcNow + timeout;
+        while (!condition() && DateTime.UtcNow < end)
+        {
+            await Task.Delay(100);
+        }
+    }
+}
