@@ -6,6 +6,7 @@ set -euo pipefail
 need=()
 command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
 command -v baresip >/dev/null 2>&1 || need+=(baresip-core)
+command -v kamailio >/dev/null 2>&1 || [ -x /usr/sbin/kamailio ] || need+=(kamailio)
 command -v dotnet >/dev/null 2>&1 || need+=(dotnet-sdk-10.0)
 
 if [ ${#need[@]} -eq 0 ]; then

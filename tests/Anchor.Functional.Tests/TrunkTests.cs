@@ -108,7 +108,110 @@ public class TrunkTests
         await pbx.AssertLogAsync("retrying in 4 s");
     }
 
-    private static void Office(Dictionary<string, object?> c, string proxy, int min, int max, int registerExpires = 300)
+    [Fact]
+    public async Task Phone_cancel_reaches_the_itsp_side_and_the_phone_gets_487()
+    {
+        int userCPort = FreePort.Next();
+        await using ItspKamailio itsp = await ItspKamailio.StartAsync(userCPort);
+        (int min, int max, _) = MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c => Office(c, $"udp:127.0.0.1:{itsp.Port}", min, max));
+        await pbx.AssertLogAsync("Trunk itsp registered");
+        Task<Sipp.Result> userC = Sipp.RunAsync("uas-ring-cancelled.xml", 5060, "u1", 1, 10, 30, "127.0.0.1", userCPort, []);
+        await Task.Delay(300);
+        Sipp.Result caller = await pbx.CallAsync("call-cancel.xml", "914085551212");
+        Assert.True(caller.ExitCode == 0, "caller: " + caller.Output + pbx.Output);
+        Sipp.Result cancelled = await userC;
+        Assert.True(cancelled.ExitCode == 0, "UserC: " + cancelled.Output + pbx.Output);
+        await pbx.AssertLogAsync("ended (cancelled by the caller)");
+    }
+
+    [Theory]
+    [InlineData("uas-busy.xml", "914085551212", "486")] // the ITSP's busy is the phone's busy
+    [InlineData(null, "919005551212", "403")] // barred by the dial plan's '!'
+    [InlineData(null, "12345", "404")] // matches no rule and no extension
+    public async Task Refusals_reach_the_phone(string? userCScenario, string dialed, string status)
+    {
+        int userCPort = FreePort.Next();
+        await using ItspKamailio itsp = await ItspKamailio.StartAsync(userCPort);
+        (int min, int max, _) = MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c => Office(c, $"udp:127.0.0.1:{itsp.Port}", min, max));
+        await pbx.AssertLogAsync("Trunk itsp registered");
+        Task<Sipp.Result>? userC = userCScenario is null ? null : Sipp.RunAsync(userCScenario, 5060, "u1", 1, 10, 30, "127.0.0.1", userCPort, []);
+        await Task.Delay(300);
+        Sipp.Result caller = await pbx.CallAsync(Sipp.Specialise("call-refused.xml", ("STATUS", status)), dialed);
+        Assert.True(caller.ExitCode == 0, "caller: " + caller.Output + pbx.Output);
+        if (userC is not null)
+        {
+            Assert.Equal(0, (await userC).ExitCode);
+        }
+
+        if (status == "403")
+        {
+            Assert.DoesNotContain("ITSP-OUTBOUND", itsp.Output, StringComparison.Ordinal); // nothing reached the trunk
+        }
+    }
+
+    [Fact]
+    public async Task Media_timeout_hangs_up_both_legs_when_a_phone_vanishes()
+    {
+        int userCPort = FreePort.Next();
+        await using ItspKamailio itsp = await ItspKamailio.StartAsync(userCPort);
+        (int min, int max, string regex) = MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c => Office(c, $"udp:127.0.0.1:{itsp.Port}", min, max, mediaTimeout: 3));
+        await pbx.AssertLogAsync("Trunk itsp registered");
+        string uas = Sipp.Specialise("uas-media.xml", ("EXPECTED_USER", "14085551212"), ("MEDIA_PORTS", regex), ("HOLD_STEPS", ""));
+        Task<Sipp.Result> userC = Sipp.RunAsync(uas, 5060, "u1", 1, 10, 40, "127.0.0.1", userCPort,
+            ["-rtp_echo", "-mp", FreePort.Next().ToString(CultureInfo.InvariantCulture), "-mi", "127.0.0.1"]);
+        await Task.Delay(300);
+        Sipp.Result caller = await pbx.CallAsync(Sipp.Specialise("trunk-call-silent.xml", ("MEDIA_PORTS", regex)), "914085551212", timeoutSeconds: 40,
+            extra: ["-mp", FreePort.Next().ToString(CultureInfo.InvariantCulture), "-mi", "127.0.0.1"]);
+        Assert.True(caller.ExitCode == 0, "caller: " + caller.Output + pbx.Output);
+        Sipp.Result called = await userC;
+        Assert.True(called.ExitCode == 0, "UserC: " + called.Output + pbx.Output);
+        await pbx.AssertLogAsync("ended (media timeout");
+    }
+
+    [Fact]
+    public async Task Max_calls_on_the_trunk_gives_503()
+    {
+        int userCPort = FreePort.Next();
+        await using ItspKamailio itsp = await ItspKamailio.StartAsync(userCPort);
+        (int min, int max, _) = MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c => Office(c, $"udp:127.0.0.1:{itsp.Port}", min, max, maxCalls: 1));
+        await pbx.AssertLogAsync("Trunk itsp registered");
+
+        // The first call rings UserC and is held ringing; a second is refused while it lasts; the first is then cancelled.
+        Task<Sipp.Result> userC = Sipp.RunAsync("uas-ring-cancelled.xml", 5060, "u1", 1, 10, 30, "127.0.0.1", userCPort, []);
+        await Task.Delay(300);
+        Task<Sipp.Result> first = pbx.CallAsync(Sipp.Specialise("call-cancel.xml", ("<recv response=\"180\" response_txn=\"invite\"/>",
+            "<recv response=\"180\" response_txn=\"invite\"/>\n  <pause milliseconds=\"3000\"/>")), "914085551212");
+        await pbx.AssertLogAsync("outbound as 14085551212 through trunk itsp");
+        Sipp.Result second = await pbx.CallAsync(Sipp.Specialise("call-refused.xml", ("STATUS", "503")), "914085551213");
+        Assert.True(second.ExitCode == 0, "second: " + second.Output + pbx.Output);
+        await pbx.AssertLogAsync("is at MaxCalls (1)");
+        Assert.Equal(0, (await first).ExitCode);
+        Assert.Equal(0, (await userC).ExitCode);
+    }
+
+    [Fact]
+    public async Task Invite_for_the_did_from_anywhere_but_the_itsp_must_authenticate()
+    {
+        await using ItspKamailio itsp = await ItspKamailio.StartAsync(FreePort.Next());
+        (int min, int max, _) = MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c => Office(c, $"udp:127.0.0.1:{itsp.Port}", min, max));
+        int phonePort = FreePort.Next();
+        Assert.Equal(0, (await pbx.RegisterAsync("101", phonePort)).ExitCode);
+
+        // Straight at Anchor, not through the ITSP's proxy: Anchor asks for credentials, nothing rings.
+        string scenario = Sipp.Specialise("invite-refused.xml", ("sip:anchor@", "sip:[service]@"), ("<recv response=\"405\">", "<recv response=\"407\">"),
+            ("Allow:[^\\r\\n]*OPTIONS", "Proxy-Authenticate: Digest"));
+        Sipp.Result stranger = await Sipp.RunAsync(scenario, pbx.Port, "u1", 1, 10, 20, "127.0.0.1", FreePort.Next(), ["-s", ItspKamailio.Did]);
+        Assert.True(stranger.ExitCode == 0, stranger.Output + pbx.Output);
+        Assert.DoesNotContain("to 101: 1 contact(s)", pbx.Output, StringComparison.Ordinal);
+    }
+
+    private static void Office(Dictionary<string, object?> c, string proxy, int min, int max, int registerExpires = 300, int mediaTimeout = 60,
+        int maxCalls = 0)
     {
         c["Trunks"] = new[]
         {
@@ -124,10 +227,11 @@ public class TrunkTests
                 Dids = new[] { ItspKamailio.Did },
                 Inbound = "101",
                 CallerId = ItspKamailio.Did,
+                MaxCalls = maxCalls,
             },
         };
-        c["DialPlan"] = new[] { new { Pattern = "(<9:>1xxxxxxxxxx|<9:>011x.)", Trunk = "itsp" } };
-        c["Media"] = new { Address = "127.0.0.1", PortRange = $"{min}-{max}", Anchor = "Trunk" };
+        c["DialPlan"] = new[] { new { Pattern = "(<9:>1900xxxxxxx!|<9:>1xxxxxxxxxx|<9:>011x.)", Trunk = "itsp" } };
+        c["Media"] = new { Address = "127.0.0.1", PortRange = $"{min}-{max}", Anchor = "Trunk", TimeoutSeconds = mediaTimeout };
     }
 
     /// <summary>A relay port range of 100 ports for one test, and a regular expression matching its ports.</summary>

@@ -64,7 +64,7 @@ internal sealed class ItspKamailio : IAsyncDisposable
             .Replace("DID", Did, StringComparison.Ordinal);
         string cfgPath = Path.Combine(dir, "itsp.cfg");
         await File.WriteAllTextAsync(cfgPath, cfg);
-        var psi = new ProcessStartInfo("kamailio")
+        var psi = new ProcessStartInfo(File.Exists("/usr/sbin/kamailio") ? "/usr/sbin/kamailio" : "kamailio")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
