@@ -7,6 +7,8 @@ need=()
 command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
 command -v baresip >/dev/null 2>&1 || need+=(baresip-core)
 command -v kamailio >/dev/null 2>&1 || [ -x /usr/sbin/kamailio ] || need+=(kamailio)
+command -v svwar >/dev/null 2>&1 || need+=(sipvicious)
+command -v sipsak >/dev/null 2>&1 || need+=(sipsak)
 command -v dotnet >/dev/null 2>&1 || need+=(dotnet-sdk-10.0)
 
 if [ ${#need[@]} -eq 0 ]; then

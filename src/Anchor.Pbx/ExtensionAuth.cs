@@ -26,6 +26,9 @@ public sealed class ExtensionAuth
 
     public bool IsExtension(string number) => _extensions.ContainsKey(number);
 
+    /// <summary>Counts failed authentications toward bans; null when the PBX runs without one.</summary>
+    public Security.SourceGuard? Guard { get; set; }
+
     /// <returns>The authenticated extension number, or null when the transaction has been answered.</returns>
     public string? Authenticate(ServerTransaction tx, bool proxy)
     {
@@ -42,6 +45,7 @@ public sealed class ExtensionAuth
                 {
                     _log.LogInformation("{Method} authentication failed for {User} from {Source}: {Reason}",
                         Encoding.ASCII.GetString(tx.Request.MethodBytes), r.Username, tx.From.Remote, r.Reason);
+                    Guard?.OnAuthFailure(tx.From.Remote, r.Username);
                 }
 
                 // Missing, rejected and stale all get a fresh challenge: an unknown user looks like a wrong password.

@@ -15,14 +15,12 @@ public sealed class PbxCore : ITransactionUser
     private readonly Registrar.Registrar _registrar;
     private readonly ProxyCore _proxy;
     private readonly LocalAddresses _local;
-    private readonly HashSet<string> _extensions;
 
-    public PbxCore(Registrar.Registrar registrar, ProxyCore proxy, LocalAddresses local, IEnumerable<string> extensionNumbers)
+    public PbxCore(Registrar.Registrar registrar, ProxyCore proxy, LocalAddresses local)
     {
         _registrar = registrar;
         _proxy = proxy;
         _local = local;
-        _extensions = new HashSet<string>(extensionNumbers, StringComparer.Ordinal);
     }
 
     /// <summary>The back-to-back calls (trunks, anchored media); null when there are none.</summary>
@@ -58,9 +56,10 @@ public sealed class PbxCore : ITransactionUser
             return;
         }
 
-        // OPTIONS for Anchor itself (no user, a user that is not an extension, or no hops left) is answered here.
-        if (req.Method == SipMethod.Options && forUs
-            && (!req.RequestUri.HasUser || req.MaxForwards == 0 || !_extensions.Contains(req.RequestUri.UserUnescaped)))
+        // OPTIONS addressed to Anchor's domain is answered here for every user, extension or not: the same 200 for all,
+        // so that a scanner's OPTIONS sweep cannot tell extensions from non-extensions (phones are not pinged through
+        // Anchor; their keep-alives are to Anchor itself).
+        if (req.Method == SipMethod.Options && forUs)
         {
             transaction.Respond(200, "OK",
             [
@@ -77,6 +76,10 @@ public sealed class PbxCore : ITransactionUser
             if (req.Method == SipMethod.Invite)
             {
                 Calls.Inbound(transaction, trunk);
+            }
+            else if (req.Method == SipMethod.Options)
+            {
+                transaction.Respond(200, "OK", [new("Allow", _proxy.Allowed.AllowHeader), new("Accept", "application/sdp")]); // the ITSP's keep-alive
             }
             else
             {

@@ -8,6 +8,7 @@ using Anchor.Pbx.Model;
 using Anchor.Pbx.Proxy;
 using Anchor.Pbx.Registrar;
 using Anchor.Pbx.Routing;
+using Anchor.Pbx.Security;
 using Anchor.Pbx.Trunks;
 using Anchor.Sip.Auth;
 using Anchor.Sip.Transactions;
@@ -28,6 +29,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
     private LocationService? _location;
     private KeepAlive? _keepAlive;
     private MediaRelay? _relay;
+    private SourceGuard? _guard;
     private CallManager? _calls;
     private readonly List<TrunkRegistration> _registrations = [];
     private readonly IReadOnlyList<TrunkOptions> _trunks;
@@ -47,18 +49,22 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         var options = new PbxOptions
         {
             Domain = sip.Domain,
-            Extensions = _settings.Extensions.Select(e => new Extension(e.Number!, e.Password!, e.Name)).ToArray(),
+            Extensions = _settings.Extensions.Select(e => new Extension(e.Number!, e.Password!, e.Name)
+            {
+                AllowedClasses = e.Allow is null ? null : e.Allow.Select(c => Enum.Parse<DialClass>(c)).ToHashSet(),
+                MaxOutboundCalls = e.MaxCalls,
+            }).ToArray(),
             MinExpires = sip.MinExpires,
             MaxExpires = sip.MaxExpires,
             DefaultExpires = Math.Min(3600, sip.MaxExpires),
             KeepAliveInterval = TimeSpan.FromSeconds(sip.KeepAliveSeconds),
             TimerC = TimeSpan.FromSeconds(sip.TimerCSeconds),
-            ServerHeader = sip.ServerHeader,
+            ServerHeader = _settings.Security.ServerHeader ?? sip.ServerHeader,
             MediaAnchoring = Enum.Parse<MediaAnchoring>(_settings.Media.Anchor),
         };
 
         _location = new LocationService(new SqliteLocationStore(_settings.Storage.ConnectionString), time, _loggers.CreateLogger("Anchor.Location"));
-        _transport = new SipTransportLayer(new SipTransportOptions { ServerHeader = sip.ServerHeader }, time, _loggers.CreateLogger("Anchor.Sip.Transport"));
+        _transport = new SipTransportLayer(new SipTransportOptions { ServerHeader = options.ServerHeader }, time, _loggers.CreateLogger("Anchor.Sip.Transport"));
         var local = new LocalAddresses(_transport, sip.Domain, sip.ExternalAddress is null ? null : IPAddress.Parse(sip.ExternalAddress));
 
         // One realm, one nonce secret for registrar and proxy: the office's domain.
@@ -71,7 +77,22 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             };
         }
 
-        var auth = new ExtensionAuth(new DigestAuthenticator(sip.Domain, digest, time), options.Extensions, _loggers.CreateLogger("Anchor.Security"));
+        SecuritySettings sec = _settings.Security;
+        _guard = new SourceGuard(
+            new SecurityOptions
+            {
+                TrustedNetworks = sec.TrustedNetworks.Select(n => IPNetwork.Parse(n)).ToArray(),
+                AuthFailuresPerMinute = sec.AuthFailuresPerMinute,
+                Ban = TimeSpan.FromSeconds(sec.BanSeconds),
+                RequestsPerSecondPerSource = sec.RequestsPerSecondPerSource,
+            },
+            time,
+            _loggers.CreateLogger("Anchor.Security"));
+        _transport.Filter = _guard;
+        var auth = new ExtensionAuth(new DigestAuthenticator(sip.Domain, digest, time), options.Extensions, _loggers.CreateLogger("Anchor.Security"))
+        {
+            Guard = _guard,
+        };
         var registrar = new Registrar(options, auth, _location, time, _loggers.CreateLogger("Anchor.Registrar"));
         var proxy = new ProxyCore(options, auth, _location, local, _loggers.CreateLogger("Anchor.Proxy"), time);
         IEnumerable<string> listen = sip.Listen.Count > 0 ? sip.Listen : SipSettings.DefaultListen;
@@ -91,19 +112,28 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         }
 
         Trunk[] trunks = _trunks.Select(t => new Trunk(t)).ToArray();
-        var dialPlan = new DialPlan(_settings.DialPlan.Select(r => new DialPlanRule(DigitMap.Parse(r.Pattern!), r.Trunk!)).ToArray());
+        foreach (TrunkOptions t in _trunks)
+        {
+            // All of an ITSP's traffic comes from its proxy: never rate-limit or ban it (it still only gets its DIDs).
+            foreach (IPAddress a in t.ProxyAddresses.Append(t.Proxy.EndPoint.Address))
+            {
+                _guard.Trust(a);
+            }
+        }
+
+        var dialPlan = new DialPlan(_settings.DialPlan.Select(r => new DialPlanRule(DigitMap.Parse(r.Pattern!), r.Trunk!, Enum.Parse<DialClass>(r.Class))).ToArray());
         IPAddress? external = sip.ExternalAddress is null ? null : IPAddress.Parse(sip.ExternalAddress);
         _calls = new CallManager(options, _location, local, _relay, trunks, dialPlan, external, _loggers.CreateLogger("Anchor.Calls"), time);
         proxy.Calls = _calls;
-        var core = new PbxCore(registrar, proxy, local, options.Extensions.Select(e => e.Number)) { Calls = _calls };
-        _transactions = new TransactionLayer(_transport, core, time, log: _loggers.CreateLogger("Anchor.Sip.Transactions"), serverHeader: sip.ServerHeader);
+        var core = new PbxCore(registrar, proxy, local) { Calls = _calls };
+        _transactions = new TransactionLayer(_transport, core, time, log: _loggers.CreateLogger("Anchor.Sip.Transactions"), serverHeader: options.ServerHeader);
         proxy.Transactions = _transactions;
         _calls.Transactions = _transactions;
 
         _transport.Start(listenOn, _transactions);
         foreach (Trunk t in trunks.Where(t => t.Options.Register))
         {
-            var reg = new TrunkRegistration(t, _transactions, local, time, _loggers.CreateLogger("Anchor.Trunks"), sip.ServerHeader);
+            var reg = new TrunkRegistration(t, _transactions, local, time, _loggers.CreateLogger("Anchor.Trunks"), options.ServerHeader);
             _registrations.Add(reg);
             reg.Start();
         }
@@ -142,6 +172,8 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         _transactions = null;
         _relay?.Dispose();
         _relay = null;
+        _guard?.Dispose();
+        _guard = null;
         if (_location is not null)
         {
             // Every binding reaches the store before the process goes: a restart loses no registration.

@@ -82,6 +82,16 @@ internal sealed class AnchorProcess : IAsyncDisposable
     }
 
     /// <summary>SIGTERM, as systemd or Ctrl-C would; the host must stop cleanly.</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>kill -9: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        using var kill = Process.Start("kill", ["-KILL", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill!.WaitForExitAsync();
+        await _process.WaitForExitAsync();
+    }
+
     public async Task<int> StopAsync(TimeSpan timeout)
     {
         if (!_process.HasExited)

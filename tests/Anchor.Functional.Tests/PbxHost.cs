@@ -74,6 +74,22 @@ internal sealed class PbxHost : IAsyncDisposable
     /// <summary>Stops Anchor as an init system would (SIGTERM) and returns its exit code.</summary>
     public async Task<int> StopAsync() => await _process!.StopAsync(TimeSpan.FromSeconds(15));
 
+    /// <summary>kill -9, then start again on the same data.</summary>
+    public async Task KillAndRestartAsync()
+    {
+        await _process!.KillAsync();
+        await _process.DisposeAsync();
+        await StartProcessAsync();
+    }
+
+    /// <summary>Resident memory of the Anchor process, in kB (VmRSS).</summary>
+    public long ResidentKb()
+    {
+        string status = File.ReadAllText($"/proc/{_process!.Pid}/status");
+        string line = status.Split('\n').First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public async Task RestartAsync()
     {
         Assert.Equal(0, await _process!.StopAsync(TimeSpan.FromSeconds(15)));
@@ -88,10 +104,14 @@ internal sealed class PbxHost : IAsyncDisposable
     }
 
     /// <summary>Registers an extension from <paramref name="localPort"/> with a Contact at <paramref name="contactPort"/>.</summary>
-    public Task<Sipp.Result> RegisterAsync(string number, int localPort, int? contactPort = null, int expires = 3600, string transport = "u1", string? password = null) =>
+    public Task<Sipp.Result> RegisterAsync(string number, int localPort, int? contactPort = null, int expires = 3600, string transport = "u1", string? password = null,
+        string? sourceIp = null) =>
         Sipp.RunAsync("register.xml", Port, transport, 1, 10, 20, "127.0.0.1", localPort,
-            ["-s", number, "-au", number, "-ap", password ?? Passwords[number], "-set", "expires", expires.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "-set", "contact_port", (contactPort ?? localPort).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            new[]
+            {
+                "-s", number, "-au", number, "-ap", password ?? Passwords[number], "-set", "expires", expires.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "-set", "contact_port", (contactPort ?? localPort).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }.Concat(sourceIp is null ? [] : ["-i", sourceIp]));
 
     /// <summary>Runs a scenario as extension 101 calling <paramref name="callee"/>.</summary>
     public Task<Sipp.Result> CallAsync(string scenario, string callee, string transport = "u1", int timeoutSeconds = 30, IEnumerable<string>? extra = null) =>

@@ -106,3 +106,99 @@ public class LocationTests
         Assert.Equal(["sip:b@x", "sip:a@x"], loc.Lookup("103").Select(b => b.ContactUri));
     }
 }
+
+public class LocationDurabilityTests
+{
+    private static readonly SipEndPoint Source = new(TransportKind.Udp, new IPEndPoint(IPAddress.Parse("203.0.113.5"), 40000));
+
+    [Fact]
+    public async Task When_committed_runs_after_the_change_is_in_the_store()
+    {
+        var store = new SlowStore();
+        var loc = new LocationService(store, TimeProvider.System);
+        var b = new Binding("101", "sip:101@192.0.2.1", DateTimeOffset.UtcNow.AddHours(1), "c", 1, Source, 1000, null, null);
+        loc.Update<int>("101", list =>
+        {
+            list.Add(b);
+            return (0, new (string, Binding?)[] { (b.ContactUri, b) });
+        });
+        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        loc.WhenCommitted(() => done.TrySetResult(store.Applied));
+        store.Release.Set();
+        Assert.Equal(1, await done.Task.WaitAsync(TimeSpan.FromSeconds(5))); // not before the write
+        await loc.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_broken_store_is_logged_and_the_pbx_keeps_working_from_memory()
+    {
+        var log = new ListLogger();
+        var loc = new LocationService(new BrokenStore(), TimeProvider.System, log);
+        var b = new Binding("101", "sip:101@192.0.2.1", DateTimeOffset.UtcNow.AddHours(1), "c", 1, Source, 1000, null, null);
+        loc.Update<int>("101", list =>
+        {
+            list.Add(b);
+            return (0, new (string, Binding?)[] { (b.ContactUri, b) });
+        });
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        loc.WhenCommitted(() => done.TrySetResult());
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(5)); // the 200 still goes out
+        Assert.Single(loc.Lookup("101"));
+        Assert.Contains(log.Lines, l => l.Contains("Location store write of 1 changes failed", StringComparison.Ordinal));
+        await loc.DisposeAsync();
+    }
+
+    private sealed class SlowStore : ILocationStore
+    {
+        public ManualResetEventSlim Release { get; } = new();
+
+        public int Applied { get; private set; }
+
+        public IReadOnlyList<Binding> LoadAll() => [];
+
+        public void Apply(IReadOnlyList<(string Aor, string ContactUri, Binding? Binding)> changes)
+        {
+            Release.Wait(TimeSpan.FromSeconds(5));
+            Applied += changes.Count;
+        }
+
+        public int PurgeExpired(DateTimeOffset now) => 0;
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class BrokenStore : ILocationStore
+    {
+        public IReadOnlyList<Binding> LoadAll() => [];
+
+        public void Apply(IReadOnlyList<(string Aor, string ContactUri, Binding? Binding)> changes) =>
+            throw new InvalidOperationException("database or disk is full");
+
+        public int PurgeExpired(DateTimeOffset now) => 0;
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
+        {
+            lock (Lines)
+            {
+                Lines.Add(formatter(state, exception));
+            }
+        }
+    }
+}

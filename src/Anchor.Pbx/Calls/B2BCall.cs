@@ -57,6 +57,9 @@ internal sealed class B2BCall
 
     public DigestCredentials? Credentials { get; }
 
+    /// <summary>The extension whose outbound call slot this call holds (released when it ends).</summary>
+    public string? OutboundCaller { get; init; }
+
     public bool Answered { get; private set; }
 
     public bool Ended { get; private set; }

@@ -6,6 +6,7 @@ using Anchor.Pbx.Location;
 using Anchor.Pbx.Model;
 using Anchor.Pbx.Proxy;
 using Anchor.Pbx.Routing;
+using Anchor.Pbx.Security;
 using Anchor.Pbx.Trunks;
 using Anchor.Sip.Message;
 using Anchor.Sip.Transactions;
@@ -40,9 +41,13 @@ public sealed class CallManager
         _trunks = trunks.ToDictionary(t => t.Name, StringComparer.Ordinal);
         _dialPlan = dialPlan;
         _external = externalAddress;
+        Policy = new CallPolicy(options.Extensions);
         Log = log;
         Time = time;
     }
+
+    /// <summary>Outbound permissions and per-extension call limits.</summary>
+    public CallPolicy Policy { get; }
 
     public TransactionLayer Transactions
     {
@@ -96,8 +101,25 @@ public sealed class CallManager
             return true;
         }
 
+        // Toll fraud: every path to a trunk passes here, after the caller has authenticated as an extension.
+        if (!Policy.Allows(caller, route.Class))
+        {
+            Log.LogWarning("Security: outbound call from {Caller} to {Number} refused: {Class} numbers are not allowed for {Caller}",
+                caller, route.Number, route.Class, caller);
+            tx.Respond(403, $"Forbidden ({route.Class} calls not allowed)");
+            return true;
+        }
+
+        if (!Policy.TryAcquire(caller))
+        {
+            Log.LogWarning("Security: outbound call from {Caller} to {Number} refused: {Caller} is at its outbound call limit", caller, route.Number, caller);
+            tx.Respond(403, "Forbidden (too many outbound calls)");
+            return true;
+        }
+
         if (!trunk.TryAcquireCall())
         {
+            Policy.Release(caller);
             Log.LogWarning("Outbound call from {Caller} to {Number} refused: trunk {Trunk} is at MaxCalls ({Max})", caller, route.Number, trunk.Name, trunk.Options.MaxCalls);
             tx.Respond(503, "Service Unavailable (trunk busy)");
             return true;
@@ -124,7 +146,10 @@ public sealed class CallManager
         }
 
         var call = new B2BCall(this, tx, a, b, Anchored(trunkCall: true, a.CallId), trunk,
-            $"call {Short(a.CallId)} {caller} -> {route.Number} via trunk {trunk.Name}", new DigestCredentials(trunk.Credentials));
+            $"call {Short(a.CallId)} {caller} -> {route.Number} via trunk {trunk.Name}", new DigestCredentials(trunk.Credentials))
+        {
+            OutboundCaller = caller,
+        };
         Log.LogInformation("INVITE from {Caller} to {Dialed}: outbound as {Number} through trunk {Trunk}", caller, dialed, route.Number, trunk.Name);
         Launch(call, [(b.RemoteTarget, o.Proxy)], headers);
         return true;
@@ -299,6 +324,10 @@ public sealed class CallManager
     internal void Forget(B2BCall call)
     {
         _byInvite.TryRemove(new KeyValuePair<ServerTransaction, B2BCall>(call.Invite, call));
+        if (call.OutboundCaller is { } caller)
+        {
+            Policy.Release(caller);
+        }
 
         // Keep the dialogs findable a little longer: a late BYE or a retransmitted ACK gets an answer, not a proxy attempt.
         _ = Task.Delay(TimeSpan.FromSeconds(32), Time).ContinueWith(_ =>

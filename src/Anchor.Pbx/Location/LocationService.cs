@@ -6,9 +6,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Anchor.Pbx.Location;
 
 /// <summary>
-/// The location service (RFC 3261 §10.2): bindings per address of record, in memory for lookups and written behind to
-/// an <see cref="ILocationStore"/> in batches by one background writer, so a REGISTER never waits on the disk. Loaded
-/// from the store at start; flushed on shutdown; expired bindings are purged in memory and in the store.
+/// The location service (RFC 3261 §10.2): bindings per address of record, in memory for lookups and written to an
+/// <see cref="ILocationStore"/> in batches by one background writer. The registrar answers 200 only once the batch
+/// holding its change is committed (<see cref="WhenCommitted"/>: group commit), so a registration the phone was told
+/// about survives a crash or SIGKILL, while one transaction still carries many REGISTERs. Loaded from the store at
+/// start; expired bindings are purged in memory and in the store.
 /// </summary>
 public sealed class LocationService : IAsyncDisposable
 {
@@ -23,6 +25,9 @@ public sealed class LocationService : IAsyncDisposable
     private readonly Task _writer;
     private readonly ITimer _purge;
     private long _pendingWrites;
+    private long _enqueued;
+    private long _committed;
+    private readonly ConcurrentQueue<(long Target, Action Then)> _afterCommit = new();
 
     public LocationService(ILocationStore store, TimeProvider? time = null, ILogger? log = null)
     {
@@ -139,7 +144,46 @@ public sealed class LocationService : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _pendingWrites);
+        Interlocked.Increment(ref _enqueued);
         _writes.Writer.TryWrite((aor, contact, b));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="then"/> once every change made so far has been through the store (committed, or failed and
+    /// logged: a broken store must not stop the PBX). Runs at once when nothing is pending.
+    /// </summary>
+    public void WhenCommitted(Action then)
+    {
+        long target = Interlocked.Read(ref _enqueued);
+        if (Interlocked.Read(ref _committed) >= target)
+        {
+            then();
+            return;
+        }
+
+        _afterCommit.Enqueue((target, then));
+
+        // The writer may have passed the target between the check and the enqueue.
+        RunCommitted();
+    }
+
+    private void RunCommitted()
+    {
+        long committed = Interlocked.Read(ref _committed);
+        while (_afterCommit.TryPeek(out var next) && next.Target <= committed)
+        {
+            if (_afterCommit.TryDequeue(out var item))
+            {
+                try
+                {
+                    item.Then();
+                }
+                catch (Exception e)
+                {
+                    _log.LogError(e, "After-commit action failed");
+                }
+            }
+        }
     }
 
     private async Task WriteLoopAsync()
@@ -163,7 +207,9 @@ public sealed class LocationService : IAsyncDisposable
             }
 
             Interlocked.Add(ref _pendingWrites, -batch.Count);
+            Interlocked.Add(ref _committed, batch.Count);
             batch.Clear();
+            RunCommitted();
         }
     }
 

@@ -160,6 +160,7 @@ public sealed class Registrar
         }
 
         headers.Add(new("Date", now.ToString("r", CultureInfo.InvariantCulture)));
-        tx.Respond(200, "OK", headers);
+        // Group commit: the 200 leaves once the change is in the store, so a crash cannot forget what the phone was told.
+        _location.WhenCommitted(() => tx.Respond(200, "OK", headers));
     }
 }

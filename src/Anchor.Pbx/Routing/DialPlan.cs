@@ -1,10 +1,15 @@
+using Anchor.Pbx.Security;
+
 namespace Anchor.Pbx.Routing;
 
-/// <summary>One dial-plan rule: digits matching <see cref="Map"/> go out through the trunk named <see cref="Trunk"/>.</summary>
-public sealed record DialPlanRule(DigitMap Map, string Trunk);
+/// <summary>
+/// One dial-plan rule: digits matching <see cref="Map"/> go out through the trunk named <see cref="Trunk"/>; the numbers
+/// it matches are of class <see cref="Class"/> (what extensions need permission for).
+/// </summary>
+public sealed record DialPlanRule(DigitMap Map, string Trunk, DialClass Class = DialClass.National);
 
-/// <summary>The outcome of dialling: which trunk, which number to send, or that the number is barred.</summary>
-public sealed record DialResult(string Trunk, string Number, bool Barred);
+/// <summary>The outcome of dialling: which trunk, which number to send, its class, or that the number is barred.</summary>
+public sealed record DialResult(string Trunk, string Number, bool Barred, DialClass Class = DialClass.National);
 
 /// <summary>
 /// The office's outbound dial plan: rules tried in order, the first whose digit map matches the whole dialed number
@@ -22,7 +27,7 @@ public sealed class DialPlan
         {
             if (rule.Map.Match(dialed, out bool barred) is { } number)
             {
-                return new DialResult(rule.Trunk, number, barred);
+                return new DialResult(rule.Trunk, number, barred, rule.Class);
             }
         }
 

@@ -26,6 +26,7 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
     private ISipMessageSink? _sink;
     private ITimer? _heartbeat;
     private long _malformed;
+    private long _filtered;
 
     public SipTransportLayer(SipTransportOptions? options = null, TimeProvider? time = null, ILogger? log = null)
     {
@@ -43,6 +44,12 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
 
     /// <summary>Messages that failed to parse since start.</summary>
     public long MalformedCount => Interlocked.Read(ref _malformed);
+
+    /// <summary>Messages and connections refused by <see cref="Filter"/> (banned or over their rate).</summary>
+    public long FilteredCount => Interlocked.Read(ref _filtered);
+
+    /// <summary>Bans and rate limits, consulted before anything is parsed; null admits everything.</summary>
+    public ISourceFilter? Filter { get; set; }
 
     /// <summary>Binds every address, then starts receiving. Throws on a bind failure, naming the address.</summary>
     public void Start(IEnumerable<SipEndPoint> listen, ISipMessageSink sink)
@@ -170,6 +177,13 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
                 continue;
             }
 
+            if (Filter is { } f && s.RemoteEndPoint is IPEndPoint remote && !f.Admit(remote))
+            {
+                Interlocked.Increment(ref _filtered);
+                s.Dispose();
+                continue;
+            }
+
             if (_connections.Count >= _options.MaxTcpConnections)
             {
                 _log.LogWarning("TCP connection limit {Limit} reached; refusing {Remote}", _options.MaxTcpConnections, s.RemoteEndPoint);
@@ -199,12 +213,26 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
             return;
         }
 
+        if (Filter is { } f && !f.Admit(from.Remote))
+        {
+            Interlocked.Increment(ref _filtered);
+            return; // a banned or flooding source gets nothing, not even an error
+        }
+
         SipParseResult r = SipParser.ParseDatagram(data.ToArray(), _options.Limits);
         Dispatch(r, from);
     }
 
-    internal void OnStreamMessage(byte[] message, ReceivedFrom from) =>
+    internal void OnStreamMessage(byte[] message, ReceivedFrom from)
+    {
+        if (Filter is { } f && !f.Admit(from.Remote))
+        {
+            Interlocked.Increment(ref _filtered);
+            return;
+        }
+
         Dispatch(SipParser.ParseStream(message, _options.Limits), from);
+    }
 
     /// <summary>A stream whose framing failed: answer 400 when the bytes hold an addressable request, then the connection closes.</summary>
     internal void RespondToUnframable(ReadOnlySpan<byte> data, ReceivedFrom from, string error)

@@ -19,6 +19,27 @@ public sealed class AnchorSettings
     public List<TrunkSettings> Trunks { get; set; } = [];
 
     public List<DialPlanRuleSettings> DialPlan { get; set; } = [];
+
+    public SecuritySettings Security { get; set; } = new();
+}
+
+/// <summary>Defences (docs/security.md): all on by default.</summary>
+public sealed class SecuritySettings
+{
+    /// <summary>CIDR networks exempt from rate limits and bans (never from authentication). Empty by default.</summary>
+    public List<string> TrustedNetworks { get; set; } = [];
+
+    /// <summary>Failed authentications in a minute, from one source or against one user, that get a source banned.</summary>
+    public int AuthFailuresPerMinute { get; set; } = 10;
+
+    /// <summary>First ban in seconds; repeat offenders get twice the previous ban, up to a day.</summary>
+    public int BanSeconds { get; set; } = 900;
+
+    /// <summary>Sustained SIP messages per second from one address (twice this as a burst) before it is banned.</summary>
+    public int RequestsPerSecondPerSource { get; set; } = 250;
+
+    /// <summary>Server / User-Agent header; overrides Sip:ServerHeader. No version by default.</summary>
+    public string? ServerHeader { get; set; }
 }
 
 public sealed class SipSettings
@@ -84,6 +105,12 @@ public sealed class ExtensionSettings
     public string? Password { get; set; }
 
     public string? Name { get; set; }
+
+    /// <summary>Classes of numbers it may dial out (Internal, Emergency, Local, National, International, Premium); null: all but International and Premium.</summary>
+    public List<string>? Allow { get; set; }
+
+    /// <summary>Outbound calls it may hold at once (0: no limit).</summary>
+    public int MaxCalls { get; set; } = 2;
 }
 
 public sealed class TrunkSettings
@@ -118,4 +145,7 @@ public sealed class DialPlanRuleSettings
     public string? Pattern { get; set; }
 
     public string? Trunk { get; set; }
+
+    /// <summary>What the matched numbers are, for permissions: Emergency, Local, National (default), International, Premium.</summary>
+    public string Class { get; set; } = "National";
 }

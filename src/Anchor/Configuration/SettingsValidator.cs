@@ -42,6 +42,24 @@ public static class SettingsValidator
             }
         }
 
+        for (int i = 0; i < s.Extensions.Count; i++)
+        {
+            ExtensionSettings e = s.Extensions[i];
+            foreach (string c in e.Allow ?? [])
+            {
+                if (!Enum.TryParse(c, ignoreCase: false, out Anchor.Pbx.Security.DialClass _))
+                {
+                    errors.Add($"Extensions[{i}].Allow: \"{c}\" is not a class (Internal, Emergency, Local, National, International, Premium)");
+                }
+            }
+
+            if (e.MaxCalls < 0)
+            {
+                errors.Add($"Extensions[{i}].MaxCalls: must not be negative");
+            }
+        }
+
+        ValidateSecurity(s.Security, errors);
         var trunks = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (int i = 0; i < s.Trunks.Count; i++)
         {
@@ -117,6 +135,11 @@ public static class SettingsValidator
             {
                 errors.Add($"{key}.Trunk: \"{r.Trunk}\" is not a trunk");
             }
+
+            if (!Enum.TryParse(r.Class, ignoreCase: false, out Anchor.Pbx.Security.DialClass cls) || cls == Anchor.Pbx.Security.DialClass.Internal)
+            {
+                errors.Add($"{key}.Class: \"{r.Class}\" must be Emergency, Local, National, International or Premium");
+            }
         }
 
         return errors;
@@ -174,6 +197,37 @@ public static class SettingsValidator
         if (sip.KeepAliveSeconds is < 5 or > 3600)
         {
             errors.Add($"Sip:KeepAliveSeconds: {sip.KeepAliveSeconds} must be between 5 and 3600");
+        }
+    }
+
+    private static void ValidateSecurity(SecuritySettings sec, List<string> errors)
+    {
+        for (int i = 0; i < sec.TrustedNetworks.Count; i++)
+        {
+            if (!IPNetwork.TryParse(sec.TrustedNetworks[i], out _))
+            {
+                errors.Add($"Security:TrustedNetworks[{i}]: \"{sec.TrustedNetworks[i]}\" is not a CIDR network (like 192.168.1.0/24)");
+            }
+        }
+
+        if (sec.AuthFailuresPerMinute is < 1 or > 1000)
+        {
+            errors.Add($"Security:AuthFailuresPerMinute: {sec.AuthFailuresPerMinute} must be between 1 and 1000");
+        }
+
+        if (sec.BanSeconds is < 1 or > 86400)
+        {
+            errors.Add($"Security:BanSeconds: {sec.BanSeconds} must be between 1 and 86400");
+        }
+
+        if (sec.RequestsPerSecondPerSource is < 10 or > 1000000)
+        {
+            errors.Add($"Security:RequestsPerSecondPerSource: {sec.RequestsPerSecondPerSource} must be between 10 and 1000000");
+        }
+
+        if (sec.ServerHeader is { } h && (h.Length == 0 || h.Any(char.IsControl)))
+        {
+            errors.Add("Security:ServerHeader: must be a non-empty single line");
         }
     }
 

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Anchor.Media.Relay;
+using Anchor.Media.Sdp;
+using Microsoft.Extensions.Logging.Abstractions;
+
+// The relay of Anchor (the same MediaRelay the PBX runs) driven from stdin, for bench/rtp-load/run.sh:
+//   call A_PORT B_PORT  -> prints "PORT_FOR_A PORT_FOR_B" (where side A sends, where side B sends)
+//   clear               -> ends every call (ports released), prints "ok"
+// Arguments: PORT_MIN PORT_MAX.
+int min = int.Parse(args[0], CultureInfo.InvariantCulture);
+int max = int.Parse(args[1], CultureInfo.InvariantCulture);
+using var relay = new MediaRelay(
+    new MediaRelayOptions { BindAddress = IPAddress.Loopback, PortMin = min, PortMax = max, MediaTimeout = TimeSpan.FromHours(1) },
+    NullLogger.Instance);
+var sessions = new List<MediaSession>();
+Console.Out.Flush();
+string? line;
+while ((line = Console.ReadLine()) is not null)
+{
+    string[] p = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    if (p.Length == 3 && p[0] == "call")
+    {
+        MediaSession s = relay.CreateSession("bench");
+        sessions.Add(s);
+        s.Apply(Leg.A, Sdp(p[1]));
+        s.Apply(Leg.B, Sdp(p[2]));
+        Console.WriteLine($"{s.Ports(Leg.A)[0]} {s.Ports(Leg.B)[0]}");
+    }
+    else if (p.Length == 1 && p[0] == "clear")
+    {
+        sessions.ForEach(s => s.Dispose());
+        sessions.Clear();
+        Console.WriteLine("ok");
+    }
+    else if (p.Length == 1 && p[0] == "quit")
+    {
+        break;
+    }
+}
+
+static SessionDescription Sdp(string port)
+{
+    string text = $"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {port} RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
+    return SessionDescription.TryParse(Encoding.ASCII.GetBytes(text), out SessionDescription? sdp, out string? error)
+        ? sdp! : throw new InvalidOperationException(error);
+}
