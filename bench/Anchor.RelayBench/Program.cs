@@ -8,12 +8,16 @@ using Microsoft.Extensions.Logging.Abstractions;
 // The relay of Anchor (the same MediaRelay the PBX runs) driven from stdin, for bench/rtp-load/run.sh:
 //   call A_PORT B_PORT  -> prints "PORT_FOR_A PORT_FOR_B" (where side A sends, where side B sends)
 //   clear               -> ends every call (ports released), prints "ok"
-// Arguments: PORT_MIN PORT_MAX.
+// Arguments: PORT_MIN PORT_MAX [THREADS] (relay threads; default: the PBX's default, one per core up to four).
 int min = int.Parse(args[0], CultureInfo.InvariantCulture);
 int max = int.Parse(args[1], CultureInfo.InvariantCulture);
-using var relay = new MediaRelay(
-    new MediaRelayOptions { BindAddress = IPAddress.Loopback, PortMin = min, PortMax = max, MediaTimeout = TimeSpan.FromHours(1) },
-    NullLogger.Instance);
+var options = new MediaRelayOptions { BindAddress = IPAddress.Loopback, PortMin = min, PortMax = max, MediaTimeout = TimeSpan.FromHours(1) };
+if (args.Length > 2)
+{
+    options = options with { Threads = int.Parse(args[2], CultureInfo.InvariantCulture) };
+}
+
+using var relay = new MediaRelay(options, NullLogger.Instance);
 var sessions = new List<MediaSession>();
 Console.Out.Flush();
 string? line;

@@ -49,7 +49,8 @@ def cpu_seconds(pid):
 class Anchor:
     def __init__(self, root, pmin, pmax):
         dll = os.path.join(root, "bench/Anchor.RelayBench/bin/Release/net10.0/Anchor.RelayBench.dll")
-        self.p = subprocess.Popen(["dotnet", dll, str(pmin), str(pmax)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        threads = [os.environ["ANCHOR_RELAY_THREADS"]] if os.environ.get("ANCHOR_RELAY_THREADS") else []
+        self.p = subprocess.Popen(["dotnet", dll, str(pmin), str(pmax)] + threads, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         self.pid = self.p.pid
     def call(self, i, a, b):
         self.p.stdin.write("call %d %d\n" % (a, b)); self.p.stdin.flush()

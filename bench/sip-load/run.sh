@@ -40,6 +40,8 @@ cfg = json.load(open(f"{work}/extensions.json"))
 cfg["Sip"] = {"Domain": "pbx.test", "Listen": [f"udp:127.0.0.1:{port}"], "KeepAliveSeconds": 3600}
 cfg["Storage"] = {"ConnectionString": f"Data Source={work}/anchor-{port}.db"}
 cfg["Logging"] = {"LogLevel": {"Default": "Warning"}}
+# The load comes from one address at thousands of requests/s: exempt it from the flood ban, as Kamailio has no pike here.
+cfg["Security"] = {"TrustedNetworks": ["127.0.0.0/8"]}
 json.dump(cfg, open(f"{work}/anchor.json", "w"))
 PY
   DOTNET_gcServer=0 dotnet "$root/src/Anchor/bin/Release/net10.0/Anchor.dll" --config "$work/anchor.json" > "$work/anchor.log" 2>&1 &

@@ -22,20 +22,25 @@ public sealed record MediaRelayOptions
     public TimeSpan MediaTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     public int ReceiveBufferBytes { get; init; } = 256 * 1024;
+
+    /// <summary>Relay threads; each call's packets are all handled by one of them. Default: one per core, at most four.</summary>
+    public int Threads { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
 }
 
 /// <summary>
 /// The media relay: a pool of port pairs in <see cref="MediaRelayOptions.PortMin"/>–<see cref="MediaRelayOptions.PortMax"/>
-/// and the engine thread that moves packets between them. A call asks for a <see cref="MediaSession"/>; the session
+/// and the engine threads that move packets between them (each call on one thread). A call asks for a <see cref="MediaSession"/>; the session
 /// rewrites each SDP that passes and releases its ports when disposed.
 /// </summary>
 public sealed class MediaRelay : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly bool[] _pairInUse;
-    private readonly RelayEngine _engine;
+    private readonly RelayEngine[] _engines;
+    private readonly List<MediaSession>[] _sessions; // each list touched only by its engine's thread
     private readonly ILogger _log;
-    private readonly List<MediaSession> _sessions = []; // engine thread only
+    private int _nextEngine;
+    private int _activeSessions;
     private int _nextPair;
     private int _pairsInUse;
 
@@ -46,7 +51,14 @@ public sealed class MediaRelay : IDisposable
         int first = options.PortMin + (options.PortMin % 2);
         _pairInUse = new bool[Math.Max(0, (options.PortMax - first + 1) / 2)];
         FirstPort = first;
-        _engine = new RelayEngine(log, "Anchor RTP relay") { Tick = OnTick };
+        _engines = new RelayEngine[Math.Max(1, options.Threads)];
+        _sessions = new List<MediaSession>[_engines.Length];
+        for (int i = 0; i < _engines.Length; i++)
+        {
+            int index = i;
+            _sessions[i] = [];
+            _engines[i] = new RelayEngine(log, $"Anchor RTP relay {i}") { Tick = now => OnTick(index, now) };
+        }
     }
 
     public MediaRelayOptions Options { get; }
@@ -54,8 +66,6 @@ public sealed class MediaRelay : IDisposable
     public IPAddress Advertised => Options.AdvertisedAddress ?? Options.BindAddress;
 
     internal int FirstPort { get; }
-
-    internal RelayEngine Engine => _engine;
 
     internal ILogger Log => _log;
 
@@ -70,24 +80,23 @@ public sealed class MediaRelay : IDisposable
         }
     }
 
-    public int ActiveSessions { get; private set; }
+    public int ActiveSessions => Volatile.Read(ref _activeSessions);
 
+    /// <summary>A new call's relay; its ports are bound when the first SDP passes. Calls are spread over the relay threads.</summary>
     public MediaSession CreateSession(string name)
     {
-        var session = new MediaSession(this, name);
-        _engine.Post(() =>
-        {
-            _sessions.Add(session);
-            ActiveSessions = _sessions.Count;
-        });
+        int index = (int)((uint)Interlocked.Increment(ref _nextEngine) % (uint)_engines.Length);
+        var session = new MediaSession(this, _engines[index], index, name);
+        Interlocked.Increment(ref _activeSessions);
+        _engines[index].Post(() => _sessions[index].Add(session));
         return session;
     }
 
-    internal void Forget(MediaSession session) => _engine.Post(() =>
+    internal void Forget(MediaSession session)
     {
-        _sessions.Remove(session);
-        ActiveSessions = _sessions.Count;
-    });
+        Interlocked.Decrement(ref _activeSessions);
+        _engines[session.EngineIndex].Post(() => _sessions[session.EngineIndex].Remove(session));
+    }
 
     /// <summary>Binds an RTP/RTCP socket pair on the next free even port; throws when the range is exhausted.</summary>
     internal (RelayEndpoint Rtp, RelayEndpoint Rtcp) AllocatePair()
@@ -156,14 +165,20 @@ public sealed class MediaRelay : IDisposable
         }
     }
 
-    private void OnTick(long now)
+    private void OnTick(int engine, long now)
     {
         long limit = (long)(Options.MediaTimeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
-        foreach (MediaSession s in _sessions)
+        foreach (MediaSession s in _sessions[engine])
         {
             s.CheckTimeout(now, limit);
         }
     }
 
-    public void Dispose() => _engine.Dispose();
+    public void Dispose()
+    {
+        foreach (RelayEngine e in _engines)
+        {
+            e.Dispose();
+        }
+    }
 }

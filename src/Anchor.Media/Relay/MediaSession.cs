@@ -18,16 +18,21 @@ public enum Leg
 public sealed class MediaSession : IDisposable
 {
     private readonly MediaRelay _relay;
+    private readonly RelayEngine _engine;
     private readonly List<StreamPorts> _streams = [];
     private readonly Lock _gate = new();
     private bool _disposed;
     private int _timedOut;
 
-    internal MediaSession(MediaRelay relay, string name)
+    internal MediaSession(MediaRelay relay, RelayEngine engine, int engineIndex, string name)
     {
         _relay = relay;
+        _engine = engine;
+        EngineIndex = engineIndex;
         Name = name;
     }
+
+    internal int EngineIndex { get; }
 
     public string Name { get; }
 
@@ -55,7 +60,7 @@ public sealed class MediaSession : IDisposable
                 MediaStream s = sdp.Streams[i];
                 StreamPorts p = _streams[i];
                 (RelayEndpoint rtp, RelayEndpoint rtcp) = from == Leg.A ? (p.ARtp, p.ARtcp) : (p.BRtp, p.BRtcp);
-                _relay.Engine.Post(() =>
+                _engine.Post(() =>
                 {
                     rtp.SetSignalled(s.RtpEndPoint);
                     rtcp.SetSignalled(s.RtcpEndPoint);
@@ -117,11 +122,11 @@ public sealed class MediaSession : IDisposable
             ep.Session = this;
         }
 
-        _relay.Engine.Post(() =>
+        _engine.Post(() =>
         {
             foreach (RelayEndpoint ep in p.All)
             {
-                _relay.Engine.Add(ep);
+                _engine.Add(ep);
             }
         });
         return p;
@@ -179,13 +184,13 @@ public sealed class MediaSession : IDisposable
         }
 
         _relay.Forget(this);
-        _relay.Engine.Post(() =>
+        _engine.Post(() =>
         {
             foreach (StreamPorts p in streams)
             {
                 foreach (RelayEndpoint ep in p.All)
                 {
-                    _relay.Engine.Remove(ep);
+                    _engine.Remove(ep);
                 }
 
                 _relay.ReleasePair(p.ARtp.Port);
