@@ -107,6 +107,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
                     PortMin = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture),
                     PortMax = int.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture),
                     MediaTimeout = TimeSpan.FromSeconds(_settings.Media.TimeoutSeconds),
+                    Threads = _settings.Media.Threads > 0 ? _settings.Media.Threads : Math.Clamp(Environment.ProcessorCount, 1, 4),
                 },
                 _loggers.CreateLogger("Anchor.Media"));
         }

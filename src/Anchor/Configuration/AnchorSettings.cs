@@ -84,6 +84,9 @@ public sealed class MediaSettings
 
     /// <summary>A party that should be sending but sends nothing (RTP or RTCP) for this long ends the call with BYE on both legs.</summary>
     public int TimeoutSeconds { get; set; } = 60;
+
+    /// <summary>Relay threads (each call on one); 0: one per core, at most four.</summary>
+    public int Threads { get; set; }
 }
 
 public sealed class StorageSettings

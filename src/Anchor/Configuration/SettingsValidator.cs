@@ -250,6 +250,11 @@ public static class SettingsValidator
             errors.Add($"Media:Anchor: \"{m.Anchor}\" must be Trunk, Always or Never");
         }
 
+        if (m.Threads is < 0 or > 64)
+        {
+            errors.Add($"Media:Threads: {m.Threads} must be between 0 (one per core) and 64");
+        }
+
         if (m.TimeoutSeconds is < 2 or > 3600)
         {
             errors.Add($"Media:TimeoutSeconds: {m.TimeoutSeconds} must be between 2 and 3600");
