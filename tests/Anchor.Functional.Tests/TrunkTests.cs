@@ -210,6 +210,27 @@ public class TrunkTests
         Assert.DoesNotContain("to 101: 1 contact(s)", pbx.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task With_media_anchor_always_an_internal_call_is_relayed_too()
+    {
+        (int min, int max, string regex) = MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c =>
+            c["Media"] = new { Address = "127.0.0.1", PortRange = $"{min}-{max}", Anchor = "Always" });
+        int phonePort = FreePort.Next();
+        Assert.Equal(0, (await pbx.RegisterAsync("102", phonePort)).ExitCode);
+        string uas = Sipp.Specialise("uas-media.xml", ("EXPECTED_USER", "102"), ("MEDIA_PORTS", regex), ("HOLD_STEPS", ""));
+        Task<Sipp.Result> callee = Sipp.RunAsync(uas, 5060, "u1", 1, 10, 40, "127.0.0.1", phonePort,
+            ["-rtp_echo", "-mp", FreePort.Next().ToString(CultureInfo.InvariantCulture), "-mi", "127.0.0.1"]);
+        await Task.Delay(300);
+        Sipp.Result caller = await pbx.CallAsync(Sipp.Specialise("trunk-call.xml", ("MEDIA_PORTS", regex), ("HOLD_STEPS", "")), "102", timeoutSeconds: 40,
+            extra: ["-mp", FreePort.Next().ToString(CultureInfo.InvariantCulture), "-mi", "127.0.0.1"]);
+        Assert.True(caller.ExitCode == 0, "caller: " + caller.Output + pbx.Output);
+        Assert.True((await callee).ExitCode == 0, pbx.Output);
+        await pbx.AssertLogAsync("INVITE from 101 (internal) to 102: 1 contact(s)");
+        await pbx.AssertLogAsync($"RTP caller->called {PcapPackets}/{PcapPackets} packets (lost 0");
+        await pbx.AssertLogAsync($"called->caller {PcapPackets}/{PcapPackets} (lost 0");
+    }
+
     private static void Office(Dictionary<string, object?> c, string proxy, int min, int max, int registerExpires = 300, int mediaTimeout = 60,
         int maxCalls = 0)
     {

@@ -89,8 +89,9 @@ internal sealed class B2BCall
                 {
                     if (!TryMapSdp(Leg.A, req.BodySpan, out _bodyForB))
                     {
-                        RespondA(488, "Not Acceptable Here (SDP)");
-                        End("the caller's SDP is unusable");
+                        // No relay port free is Anchor's trouble (503, try later); an SDP that does not parse is the caller's (488).
+                        RespondA(_relayUnavailable ? 503 : 488, _relayUnavailable ? "Service Unavailable (no media ports)" : "Not Acceptable Here (SDP)");
+                        End(_relayUnavailable ? "no relay ports free" : "the caller's SDP is unusable");
                         return;
                     }
 
@@ -761,9 +762,13 @@ internal sealed class B2BCall
         catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
         {
             _m.Log.LogWarning("{Call}: {Error}", Description, e.Message);
+            _relayUnavailable = true;
             return false;
         }
     }
+
+    /// <summary>The last SDP could not be mapped because the relay had no ports (or was stopping), not because it was bad.</summary>
+    private bool _relayUnavailable;
 
     internal static bool HasSdp(SipMessage m) =>
         m.Body.Length > 0 && (m.GetHeaderString("Content-Type") is not { } ct || ct.StartsWith("application/sdp", StringComparison.OrdinalIgnoreCase));

@@ -43,6 +43,17 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
     /// <summary>Send 100 Trying as soon as an INVITE arrives (§17.2.1, §16.2 step for stateful proxies).</summary>
     public bool AutoTrying { get; init; } = true;
 
+    /// <summary>
+    /// Server transactions held at once. Past it, a new request is answered 503 with Retry-After, statelessly, and
+    /// nothing is kept: no peer (nor a flood of spoofed sources) can grow the table without bound.
+    /// </summary>
+    public int MaxServerTransactions { get; init; } = 100_000;
+
+    /// <summary>Requests refused because the server transaction table was full.</summary>
+    public long OverloadCount => Interlocked.Read(ref _overload);
+
+    private long _overload;
+
     public int ServerTransactionCount => _server.Count;
 
     public int ClientTransactionCount => _client.Count;
@@ -83,6 +94,20 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
         if (_server.TryGetValue(key, out ServerTransaction? existing))
         {
             existing.OnRetransmission(message);
+            return;
+        }
+
+        if (_server.Count >= MaxServerTransactions)
+        {
+            // §21.5.4: overloaded. Answered without state; the request is not passed up.
+            Interlocked.Increment(ref _overload);
+            if (message.Method != SipMethod.Ack)
+            {
+                byte[] busy = SipResponseBuilder.Build(message, 503, "Service Unavailable", from, SipResponseBuilder.NewTag(),
+                    [new("Retry-After", "5")], ServerHeader);
+                _ = _sender.SendAsync(busy, ResponseDestination(message, from)).AsTask();
+            }
+
             return;
         }
 

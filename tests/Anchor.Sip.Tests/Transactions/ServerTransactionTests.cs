@@ -11,6 +11,27 @@ public class ServerTransactionTests
     private static TimeSpan Ms(double ms) => TimeSpan.FromMilliseconds(ms);
 
     [Fact]
+    public void A_full_transaction_table_answers_503_statelessly_and_keeps_nothing()
+    {
+        using var h = new TransactionHarness(maxServerTransactions: 2);
+        h.Receive(Request("OPTIONS", branch: "z9hG4bK1"));
+        h.Receive(Request("OPTIONS", branch: "z9hG4bK2"));
+        h.Receive(Request("OPTIONS", branch: "z9hG4bK3"));
+        Assert.Equal(2, h.Requests.Count); // the third never reached the TU
+        Assert.Equal(2, h.Layer.ServerTransactionCount);
+        var busy = Assert.Single(h.TakeSent());
+        Assert.Equal(503, busy.Message.StatusCode);
+        Assert.True(busy.Message.TryGetHeader("Retry-After"u8, out _));
+        Assert.Equal(1, h.Layer.OverloadCount);
+
+        // Once the table drains, requests are served again.
+        h.Requests.ForEach(t => t.Respond(200, "OK"));
+        h.Advance(TimeSpan.FromSeconds(33));
+        h.Receive(Request("OPTIONS", branch: "z9hG4bK4"));
+        Assert.Equal(3, h.Requests.Count);
+    }
+
+    [Fact]
     public void Non_invite_retransmission_is_absorbed_and_answered_from_the_transaction()
     {
         using var h = new TransactionHarness();

@@ -14,10 +14,10 @@ internal sealed class TransactionHarness : ISipSender, ITransactionUser, IClient
     public static readonly IPEndPoint Peer = new(IPAddress.Parse("192.0.2.10"), 5062);
     public static readonly IPEndPoint Local = new(IPAddress.Loopback, 5060);
 
-    public TransactionHarness()
+    public TransactionHarness(int maxServerTransactions = 100_000)
     {
         Clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        Layer = new TransactionLayer(this, this, Clock);
+        Layer = new TransactionLayer(this, this, Clock) { MaxServerTransactions = maxServerTransactions };
     }
 
     public FakeTimeProvider Clock { get; }

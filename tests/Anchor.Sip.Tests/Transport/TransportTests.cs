@@ -147,6 +147,13 @@ public sealed class TransportTests : IAsyncLifetime
         // The message never completes: after TcpMessageTimeout (1 s here; the heartbeat ticks every second) the connection goes.
         Assert.Equal(string.Empty, await ReceiveAsync(s, TimeSpan.FromSeconds(10)));
         Assert.Equal(0, sink.Count);
+
+        // The socket closes before the connection leaves the table (its loop finishes on another thread): wait a little.
+        for (int i = 0; i < 40 && layer.TcpConnectionCount != 0; i++)
+        {
+            await Task.Delay(50);
+        }
+
         Assert.Equal(0, layer.TcpConnectionCount);
     }
 
