@@ -48,6 +48,7 @@ public sealed class SourceGuard : ISourceFilter, IDisposable
     private readonly double _tokensPerTick;
     private readonly double _burst;
     private long _untracked;
+    private int _tracked;
 
     public SourceGuard(SecurityOptions options, TimeProvider time, ILogger log)
     {
@@ -60,7 +61,7 @@ public sealed class SourceGuard : ISourceFilter, IDisposable
         _purge = time.CreateTimer(_ => Purge(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
     }
 
-    public int TrackedSources => _sources.Count;
+    public int TrackedSources => Volatile.Read(ref _tracked);
 
     public int BannedSources => _sources.Values.Count(s => s.BannedUntil > _time.GetTimestamp());
 
@@ -196,14 +197,22 @@ public sealed class SourceGuard : ISourceFilter, IDisposable
             return s;
         }
 
-        if (_sources.Count >= _options.MaxTrackedSources)
+        // A counter, not _sources.Count (which takes every lock of the table): this runs for every new address.
+        if (Volatile.Read(ref _tracked) >= _options.MaxTrackedSources)
         {
             Interlocked.Increment(ref _untracked);
             return null;
         }
 
         long now = _time.GetTimestamp();
-        return _sources.GetOrAdd(a, _ => new SourceState { Tokens = _burst, LastRefill = now, LastSeen = now });
+        var fresh = new SourceState { Tokens = _burst, LastRefill = now, LastSeen = now };
+        SourceState got = _sources.GetOrAdd(a, fresh);
+        if (ReferenceEquals(got, fresh))
+        {
+            Interlocked.Increment(ref _tracked);
+        }
+
+        return got;
     }
 
     private void BanLocked(SourceState s, IPAddress a, long now, string reason, string? user)
@@ -229,9 +238,9 @@ public sealed class SourceGuard : ISourceFilter, IDisposable
                 idle = keepUntil < now;
             }
 
-            if (idle)
+            if (idle && _sources.TryRemove(new KeyValuePair<IPAddress, SourceState>(a, s)))
             {
-                _sources.TryRemove(new KeyValuePair<IPAddress, SourceState>(a, s));
+                Interlocked.Decrement(ref _tracked);
             }
         }
 

@@ -54,7 +54,10 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
 
     private long _overload;
 
-    public int ServerTransactionCount => _server.Count;
+    public int ServerTransactionCount => Volatile.Read(ref _serverCount);
+
+    // ConcurrentDictionary.Count takes every lock of the table: too dear for once per request, so the layer counts.
+    private int _serverCount;
 
     public int ClientTransactionCount => _client.Count;
 
@@ -97,7 +100,7 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
             return;
         }
 
-        if (_server.Count >= MaxServerTransactions)
+        if (Volatile.Read(ref _serverCount) >= MaxServerTransactions)
         {
             // §21.5.4: overloaded. Answered without state; the request is not passed up.
             Interlocked.Increment(ref _overload);
@@ -119,6 +122,7 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
             return;
         }
 
+        Interlocked.Increment(ref _serverCount);
         if (message.Method == SipMethod.Cancel)
         {
             HandleCancel(tx, message);
@@ -243,7 +247,10 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
 
     internal void Remove(ServerTransaction tx, bool ackTimeout)
     {
-        _server.TryRemove(new KeyValuePair<string, ServerTransaction>(tx.Key, tx));
+        if (_server.TryRemove(new KeyValuePair<string, ServerTransaction>(tx.Key, tx)))
+        {
+            Interlocked.Decrement(ref _serverCount);
+        }
         if (!tx.Request.To.HasTag && tx.Request.Method != SipMethod.Cancel)
         {
             _mergeIds.TryRemove(new KeyValuePair<string, string>(MergeId(tx.Request), tx.Key));
