@@ -231,6 +231,22 @@ public class TrunkTests
         await pbx.AssertLogAsync($"called->caller {PcapPackets}/{PcapPackets} (lost 0");
     }
 
+    [Fact]
+    public async Task Silent_udp_itsp_gives_the_phone_503_after_the_response_timeout()
+    {
+        using var silent = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram,
+            System.Net.Sockets.ProtocolType.Udp); // bound and never read: a black hole, like an ITSP behind a dead link
+        silent.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        int port = ((System.Net.IPEndPoint)silent.LocalEndPoint!).Port;
+        (int min, int max, _) = MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c => Office(c, $"udp:127.0.0.1:{port}", min, max));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Sipp.Result caller = await pbx.CallAsync(Sipp.Specialise("call-refused.xml", ("STATUS", "503")), "914085551212");
+        Assert.True(caller.ExitCode == 0, "caller: " + caller.Output + pbx.Output);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"503 took {clock.Elapsed}"); // 5 s, not Timer B's 32
+        await pbx.AssertLogAsync("within 5 s; the phone gets 503");
+    }
+
     private static void Office(Dictionary<string, object?> c, string proxy, int min, int max, int registerExpires = 300, int mediaTimeout = 60,
         int maxCalls = 0)
     {

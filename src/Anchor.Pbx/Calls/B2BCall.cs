@@ -110,7 +110,33 @@ internal sealed class B2BCall
                 SendBranch(uri, dest, authorization: null);
             }
 
+            if (Trunk is not null && !Ended)
+            {
+                // An ITSP that says nothing at all (not even 100) is down: the phone hears 503 now, not after Timer B (32 s).
+                _noResponse = _m.Time.CreateTimer(_ => OnNoResponse(), null, Trunk.Options.ResponseTimeout, Timeout.InfiniteTimeSpan);
+            }
+
             FinishIfAllFailed();
+        }
+    }
+
+    private ITimer? _noResponse;
+    private bool _anyResponse;
+
+    private void OnNoResponse()
+    {
+        lock (_gate)
+        {
+            if (_anyResponse || Answered || Ended)
+            {
+                return;
+            }
+
+            _m.Log.LogWarning("{Call}: no response from trunk {Trunk} at {Proxy} within {Timeout} s; the phone gets 503",
+                Description, Trunk!.Name, Trunk.Options.Proxy, Trunk.Options.ResponseTimeout.TotalSeconds);
+            _cancelled = true; // a late answer is ACKed and hung up
+            RespondA(503, "Service Unavailable");
+            End("the ITSP did not respond");
         }
     }
 
@@ -149,6 +175,7 @@ internal sealed class B2BCall
         int status = response.StatusCode;
         lock (_gate)
         {
+            _anyResponse = true;
             if (status < 200)
             {
                 if (status > 100)
@@ -569,6 +596,7 @@ internal sealed class B2BCall
 
         Ended = true;
         StopRetransmitting2xx();
+        _noResponse?.Dispose();
         string stats = "";
         if (Media is not null)
         {

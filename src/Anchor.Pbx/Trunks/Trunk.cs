@@ -38,6 +38,9 @@ public sealed record TrunkOptions
 
     /// <summary>Concurrent calls allowed on the trunk; 0 = no limit.</summary>
     public int MaxCalls { get; init; }
+
+    /// <summary>An INVITE to the ITSP that gets no response at all (not even 100) within this time fails with 503.</summary>
+    public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Registration state of a trunk, kept for the logs and the admin API.</summary>

@@ -141,6 +141,9 @@ public sealed class TrunkSettings
     public string? CallerId { get; set; }
 
     public int MaxCalls { get; set; }
+
+    /// <summary>Seconds an INVITE to the ITSP may go without any response (not even 100) before the phone gets 503.</summary>
+    public int ResponseTimeoutSeconds { get; set; } = 5;
 }
 
 public sealed class DialPlanRuleSettings

@@ -116,6 +116,11 @@ public static class SettingsValidator
             {
                 errors.Add($"{key}.MaxCalls: must not be negative");
             }
+
+            if (t.ResponseTimeoutSeconds is < 1 or > 32)
+            {
+                errors.Add($"{key}.ResponseTimeoutSeconds: {t.ResponseTimeoutSeconds} must be between 1 and 32");
+            }
         }
 
         for (int i = 0; i < s.DialPlan.Count; i++)

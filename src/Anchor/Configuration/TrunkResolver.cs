@@ -44,6 +44,7 @@ internal static class TrunkResolver
                 Inbound = t.Inbound,
                 CallerId = t.CallerId,
                 MaxCalls = t.MaxCalls,
+                ResponseTimeout = TimeSpan.FromSeconds(t.ResponseTimeoutSeconds),
             });
         }
 
