@@ -325,7 +325,12 @@ internal sealed class B2BCall
         {
             Branch? best = _branches.Where(b => b.Final >= 300).OrderBy(b => Rank(b.Final)).FirstOrDefault();
             status = best?.Final ?? 503;
-            reason = best?.FinalResponse is { } r ? Encoding.UTF8.GetString(r.Reason) : "Service Unavailable";
+            reason = best?.FinalResponse is { } r ? Encoding.UTF8.GetString(r.Reason) : status switch
+            {
+                408 => "Request Timeout",
+                480 => "Temporarily Unavailable",
+                _ => "Service Unavailable",
+            };
             if (Trunk is not null && (status is 401 or 407 or >= 500 and < 600 or 408 or < 400))
             {
                 // The ITSP failed us (timeout, 5xx, refused credentials): the phone hears "service unavailable".
