@@ -247,6 +247,27 @@ public class TrunkTests
         await pbx.AssertLogAsync("within 5 s; the phone gets 503");
     }
 
+    [Fact]
+    public async Task Back_to_back_ringing_past_timer_c_is_cancelled_and_the_caller_gets_487()
+    {
+        (int min, int max, _) = MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(timerCSeconds: 5, configure: c =>
+            c["Media"] = new { Address = "127.0.0.1", PortRange = $"{min}-{max}", Anchor = "Always" });
+        int phonePort = FreePort.Next();
+        Assert.Equal(0, (await pbx.RegisterAsync("102", phonePort)).ExitCode);
+        // The B2BUA's INVITE carries one Via (Anchor's own), where a proxied one carries two.
+        string ringing = Sipp.Specialise("uas-ring-cancelled.xml",
+            ("<ereg regexp=\"Via: ([^[:cntrl:]]*)[[:space:]]+Via: ([^[:cntrl:]]*)\" search_in=\"msg\" check_it=\"true\" assign_to=\"vias,via1,via2\"/>",
+             "<ereg regexp=\"Via: ([^[:cntrl:]]*)\" search_in=\"msg\" check_it=\"true\" assign_to=\"vias,via1\"/>"),
+            ("      Via: [$via2]\n", ""));
+        Task<Sipp.Result> callee = Sipp.RunAsync(ringing, 5060, "u1", 1, 10, 30, "127.0.0.1", phonePort, []);
+        await Task.Delay(300);
+        Sipp.Result caller = await pbx.CallAsync(Sipp.Specialise("call-refused.xml", ("STATUS", "487")), "102");
+        Assert.True(caller.ExitCode == 0, "caller: " + caller.Output + pbx.Output);
+        Assert.True((await callee).ExitCode == 0, pbx.Output);
+        await pbx.AssertLogAsync("Timer C: no answer in 00:00:05; cancelling");
+    }
+
     private static void Office(Dictionary<string, object?> c, string proxy, int min, int max, int registerExpires = 300, int mediaTimeout = 60,
         int maxCalls = 0)
     {

@@ -110,6 +110,8 @@ internal sealed class B2BCall
                 SendBranch(uri, dest, authorization: null);
             }
 
+            // Timer C (RFC 3261 §16.8) as a proxy would run it: ringing that never ends is CANCELed (the caller gets 487).
+            _ringing = _m.Time.CreateTimer(_ => OnRingingTooLong(), null, _m.TimerC, Timeout.InfiniteTimeSpan);
             if (Trunk is not null && !Ended)
             {
                 // An ITSP that says nothing at all (not even 100) is down: the phone hears 503 now, not after Timer B (32 s).
@@ -121,7 +123,25 @@ internal sealed class B2BCall
     }
 
     private ITimer? _noResponse;
+    private ITimer? _ringing;
     private bool _anyResponse;
+
+    private void OnRingingTooLong()
+    {
+        lock (_gate)
+        {
+            if (Answered || Ended)
+            {
+                return;
+            }
+
+            _m.Log.LogInformation("{Call}: Timer C: no answer in {TimerC}; cancelling", Description, _m.TimerC);
+            foreach (Branch b in _branches)
+            {
+                CancelBranch(b);
+            }
+        }
+    }
 
     private void OnNoResponse()
     {
@@ -181,6 +201,7 @@ internal sealed class B2BCall
                 if (status > 100)
                 {
                     branch.Provisional = status;
+                    _ringing?.Change(_m.TimerC, Timeout.InfiniteTimeSpan); // §16.8 in spirit: each provisional restarts it
                     if (branch.CancelWanted)
                     {
                         CancelBranch(branch);
@@ -259,6 +280,7 @@ internal sealed class B2BCall
         }
 
         Answered = true;
+        _ringing?.Dispose();
         _winner = branch;
         B.RemoteNameAddr = ToHeader(response);
         B.RemoteTarget = ContactUri(response) ?? branch.RequestUri;
@@ -602,6 +624,7 @@ internal sealed class B2BCall
         Ended = true;
         StopRetransmitting2xx();
         _noResponse?.Dispose();
+        _ringing?.Dispose();
         string stats = "";
         if (Media is not null)
         {

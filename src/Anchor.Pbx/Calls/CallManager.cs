@@ -69,6 +69,8 @@ public sealed class CallManager
 
     internal TimeProvider Time { get; }
 
+    internal TimeSpan TimerC => _options.TimerC;
+
     internal string UserAgent => _options.ServerHeader;
 
     internal string AllowHeader { get; set; } = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO";
