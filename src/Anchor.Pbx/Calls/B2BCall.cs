@@ -26,8 +26,7 @@ internal sealed class B2BCall
     private TimeSpan _retransmitInterval;
     private TimeSpan _retransmitElapsed;
 
-    public B2BCall(CallManager manager, ServerTransaction invite, CallLeg a, CallLeg b, MediaSession? media, Trunk? trunk, string description,
-        DigestCredentials? credentials)
+    public B2BCall(CallManager manager, ServerTransaction invite, CallLeg a, CallLeg b, MediaSession? media, Trunk? trunk, string description)
     {
         _m = manager;
         Invite = invite;
@@ -36,7 +35,6 @@ internal sealed class B2BCall
         Media = media;
         Trunk = trunk;
         Description = description;
-        Credentials = credentials;
         if (media is not null)
         {
             media.MediaTimedOut += (_, leg) => Hangup($"media timeout: nothing from {(leg == Leg.A ? "the caller" : "the called side")}");
@@ -55,7 +53,11 @@ internal sealed class B2BCall
 
     public string Description { get; }
 
-    public DigestCredentials? Credentials { get; }
+    /// <summary>
+    /// The account leg B answers challenges with: the trunk's, only when leg B goes to the trunk (an inbound call's leg B
+    /// goes to a phone, which must never be handed a digest of the trunk's password).
+    /// </summary>
+    public Anchor.Sip.Auth.DigestClient? Credentials => B.FacesTrunk ? Trunk?.Credentials : null;
 
     /// <summary>The extension whose outbound call slot this call holds (released when it ends).</summary>
     public string? OutboundCaller { get; init; }
@@ -234,7 +236,7 @@ internal sealed class B2BCall
             if (status is 401 or 407 && Credentials is not null && !_cancelled && _authRounds < 2)
             {
                 // Answer the ITSP's challenge with the trunk's account (§22.2): same Call-ID and tags, next CSeq.
-                var answer = Credentials.Client.Answer(response, "INVITE", branch.RequestUri);
+                var answer = Credentials.Answer(response, "INVITE", branch.RequestUri);
                 if (answer is not null)
                 {
                     _authRounds++;
@@ -902,22 +904,5 @@ internal sealed class B2BCall
         public void OnResponse(ClientTransaction transaction, SipMessage response) => call.OnRelayedResponse(this, response);
 
         public void OnFailure(ClientTransaction transaction, ClientTransactionError error) => call.OnRelayedFailure(this, error);
-    }
-}
-
-/// <summary>Credentials leg B answers challenges with (a trunk's account).</summary>
-internal sealed record DigestCredentials(Anchor.Sip.Auth.DigestClient Client);
-
-/// <summary>Responses nobody waits for (BYE, CANCEL).</summary>
-internal sealed class IgnoreResponses : IClientTransactionUser
-{
-    public static readonly IgnoreResponses Instance = new();
-
-    public void OnResponse(ClientTransaction transaction, SipMessage response)
-    {
-    }
-
-    public void OnFailure(ClientTransaction transaction, ClientTransactionError error)
-    {
     }
 }

@@ -148,7 +148,7 @@ public sealed class CallManager
         }
 
         var call = new B2BCall(this, tx, a, b, Anchored(trunkCall: true, a.CallId), trunk,
-            $"call {Short(a.CallId)} {caller} -> {route.Number} via trunk {trunk.Name}", new DigestCredentials(trunk.Credentials))
+            $"call {Short(a.CallId)} {caller} -> {route.Number} via trunk {trunk.Name}")
         {
             OutboundCaller = caller,
         };
@@ -221,7 +221,7 @@ public sealed class CallManager
             ContactUser = caller,
         };
         var call = new B2BCall(this, tx, a, b, Anchored(trunkCall: trunk is not null, a.CallId), trunk,
-            $"call {Short(a.CallId)} {caller} -> {target} ({what})", null);
+            $"call {Short(a.CallId)} {caller} -> {target} ({what})");
         Log.LogInformation("INVITE from {Caller} ({What}) to {Target}: {Count} contact(s)", caller, what, target, bindings.Count);
         Launch(call, bindings.Select(x => (x.ContactUri, x.Target)).ToArray(), []);
         return true;

@@ -547,18 +547,4 @@ public sealed class ProxyCore
         IPAddress.TryParse(via.HostString.Trim('[', ']'), out IPAddress? ip) && _local.IsLocal(ip, via.Port == 0 ? 5060 : via.Port);
 
     private static string MethodName(SipMessage m) => Encoding.ASCII.GetString(m.MethodBytes);
-
-    /// <summary>Responses to our CANCELs: nothing to do with them.</summary>
-    private sealed class IgnoreResponses : IClientTransactionUser
-    {
-        public static readonly IgnoreResponses Instance = new();
-
-        public void OnResponse(ClientTransaction transaction, SipMessage response)
-        {
-        }
-
-        public void OnFailure(ClientTransaction transaction, ClientTransactionError error)
-        {
-        }
-    }
 }
