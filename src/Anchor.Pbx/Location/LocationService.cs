@@ -169,19 +169,26 @@ public sealed class LocationService : IAsyncDisposable
 
     private void RunCommitted()
     {
-        long committed = Interlocked.Read(ref _committed);
-        while (_afterCommit.TryPeek(out var next) && next.Target <= committed)
+        // One runner at a time: peek-then-dequeue by two threads could take an item whose target is not reached yet.
+        List<Action>? ready = null;
+        lock (_afterCommit)
         {
-            if (_afterCommit.TryDequeue(out var item))
+            long committed = Interlocked.Read(ref _committed);
+            while (_afterCommit.TryPeek(out var next) && next.Target <= committed && _afterCommit.TryDequeue(out var item))
             {
-                try
-                {
-                    item.Then();
-                }
-                catch (Exception e)
-                {
-                    _log.LogError(e, "After-commit action failed");
-                }
+                (ready ??= []).Add(item.Then);
+            }
+        }
+
+        foreach (Action then in ready ?? [])
+        {
+            try
+            {
+                then();
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "After-commit action failed");
             }
         }
     }
