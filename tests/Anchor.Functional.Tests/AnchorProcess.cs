@@ -33,7 +33,10 @@ internal sealed class AnchorProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static AnchorProcess Start(params string[] args)
+    public static AnchorProcess Start(params string[] args) => Start(null, args);
+
+    /// <summary>Starts Anchor with extra environment variables (runtime knobs such as DOTNET_GCHeapHardLimit).</summary>
+    public static AnchorProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -42,6 +45,11 @@ internal sealed class AnchorProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Directory.CreateTempSubdirectory("anchor-host-").FullName,
         };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
+
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Anchor.dll"));
         foreach (string a in args)
         {

@@ -17,6 +17,7 @@ internal sealed class PbxHost : IAsyncDisposable
 
     private readonly string _config;
     private AnchorProcess? _process;
+    private IReadOnlyDictionary<string, string>? _environment;
 
     private PbxHost(string dir, int port, string config)
     {
@@ -46,7 +47,8 @@ internal sealed class PbxHost : IAsyncDisposable
         Assert.Contains(text, Output, StringComparison.Ordinal);
     }
 
-    public static async Task<PbxHost> StartAsync(int keepAliveSeconds = 25, int timerCSeconds = 180, Action<Dictionary<string, object?>>? configure = null)
+    public static async Task<PbxHost> StartAsync(int keepAliveSeconds = 25, int timerCSeconds = 180, Action<Dictionary<string, object?>>? configure = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("anchor-pbx-").FullName;
         int port = FreePort.Next();
@@ -66,7 +68,7 @@ internal sealed class PbxHost : IAsyncDisposable
         configure?.Invoke(config);
         string file = Path.Combine(dir, "anchor.json");
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(config));
-        var host = new PbxHost(dir, port, file);
+        var host = new PbxHost(dir, port, file) { _environment = environment };
         await host.StartProcessAsync();
         return host;
     }
@@ -99,7 +101,7 @@ internal sealed class PbxHost : IAsyncDisposable
 
     private async Task StartProcessAsync()
     {
-        _process = AnchorProcess.Start("--config", _config);
+        _process = AnchorProcess.Start(_environment, "--config", _config);
         Assert.True(await _process.WaitForOutputAsync($"Listening on tcp:127.0.0.1:{Port}", TimeSpan.FromSeconds(30)), _process.Output);
     }
 
