@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Anchor.Pbx.Location;
 using Anchor.Pbx.Proxy;
 using Anchor.Sip.Message;
@@ -55,15 +54,15 @@ public sealed class KeepAlive : IDisposable
     private async Task PingAsync(Binding b)
     {
         var self = _local.For(b.Target.Transport, b.Target.EndPoint);
-        string branch = "z9hG4bK" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        string branch = SipIds.NewBranch();
         string transport = b.Target.Transport == TransportKind.Tcp ? "TCP" : "UDP";
         byte[] options = new SipMessageWriter(512)
             .Raw(System.Text.Encoding.UTF8.GetBytes($"OPTIONS {b.ContactUri} SIP/2.0\r\n"))
             .Header("Via", $"SIP/2.0/{transport} {LocalAddresses.HostPort(self)};branch={branch};rport")
             .Header("Max-Forwards", "70")
-            .Header("From", $"<sip:anchor@{_domain}>;tag={SipResponseBuilder.NewTag()}")
+            .Header("From", $"<sip:anchor@{_domain}>;tag={SipIds.NewTag()}")
             .Header("To", $"<{b.ContactUri}>")
-            .Header("Call-ID", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) + "@" + _domain)
+            .Header("Call-ID", SipIds.NewCallId() + "@" + _domain)
             .Header("CSeq", "1 OPTIONS")
             .Finish();
         SipMessage? response;

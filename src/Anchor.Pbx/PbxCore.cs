@@ -61,12 +61,7 @@ public sealed class PbxCore : ITransactionUser
         // Anchor; their keep-alives are to Anchor itself).
         if (req.Method == SipMethod.Options && forUs)
         {
-            transaction.Respond(200, "OK",
-            [
-                new("Allow", _proxy.Allowed.AllowHeader),
-                new("Accept", "application/sdp"),
-                new("Supported", _proxy.Allowed.SupportedHeader), // no extensions yet: an empty list is valid (§20.37)
-            ]);
+            RespondToOptions(transaction);
             return;
         }
 
@@ -79,7 +74,7 @@ public sealed class PbxCore : ITransactionUser
             }
             else if (req.Method == SipMethod.Options)
             {
-                transaction.Respond(200, "OK", [new("Allow", _proxy.Allowed.AllowHeader), new("Accept", "application/sdp")]); // the ITSP's keep-alive
+                RespondToOptions(transaction); // the ITSP's keep-alive
             }
             else
             {
@@ -91,6 +86,15 @@ public sealed class PbxCore : ITransactionUser
 
         _proxy.OnRequest(transaction);
     }
+
+    /// <summary>§11.2: what Anchor supports, the same answer whoever asks.</summary>
+    private void RespondToOptions(ServerTransaction transaction) =>
+        transaction.Respond(200, "OK",
+        [
+            new("Allow", _proxy.Allowed.AllowHeader),
+            new("Accept", "application/sdp"),
+            new("Supported", _proxy.Allowed.SupportedHeader), // no extensions yet: an empty list is valid (§20.37)
+        ]);
 
     public void OnAck(SipMessage ack, ReceivedFrom from, ServerTransaction? accepted)
     {

@@ -85,6 +85,9 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
                 AuthFailuresPerMinute = sec.AuthFailuresPerMinute,
                 Ban = TimeSpan.FromSeconds(sec.BanSeconds),
                 RequestsPerSecondPerSource = sec.RequestsPerSecondPerSource,
+
+                // All of an ITSP's traffic comes from its proxy: never rate-limit or ban it (it still only gets its DIDs).
+                TrustedHosts = _trunks.SelectMany(t => t.ProxyAddresses.Append(t.Proxy.EndPoint.Address)).ToHashSet(),
             },
             time,
             _loggers.CreateLogger("Anchor.Security"));
@@ -113,14 +116,6 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         }
 
         Trunk[] trunks = _trunks.Select(t => new Trunk(t)).ToArray();
-        foreach (TrunkOptions t in _trunks)
-        {
-            // All of an ITSP's traffic comes from its proxy: never rate-limit or ban it (it still only gets its DIDs).
-            foreach (IPAddress a in t.ProxyAddresses.Append(t.Proxy.EndPoint.Address))
-            {
-                _guard.Trust(a);
-            }
-        }
 
         var dialPlan = new DialPlan(_settings.DialPlan.Select(r => new DialPlanRule(DigitMap.Parse(r.Pattern!), r.Trunk!, Enum.Parse<DialClass>(r.Class))).ToArray());
         IPAddress? external = sip.ExternalAddress is null ? null : IPAddress.Parse(sip.ExternalAddress);

@@ -22,9 +22,26 @@ internal sealed class B2BCall
     private readonly CallManager _m;
     private readonly Lock _gate = new();
     private readonly List<Branch> _branches = [];
+    private static readonly StreamCounters Empty = new(0, false, null, false, 0, 0, 0, 0, 0, 0, 0);
+
     private ITimer? _retransmit2xx;
     private TimeSpan _retransmitInterval;
     private TimeSpan _retransmitElapsed;
+
+    /// <summary>The 2xx being retransmitted until its ACK (§13.3.1.4).</summary>
+    private (ServerTransaction Tx, byte[] Bytes)? _retransmitTarget;
+
+    /// <summary>No response at all from the ITSP: the phone gets 503 (trunk calls only).</summary>
+    private ITimer? _noResponse;
+
+    /// <summary>Timer C: ringing that never ends is CANCELed.</summary>
+    private ITimer? _ringing;
+    private bool _anyResponse;
+    private Branch? _winner;
+    private KeyValuePair<string, string>[] _extraHeaders = [];
+
+    /// <summary>The last SDP could not be mapped because the relay had no ports (or was stopping), not because it was bad.</summary>
+    private bool _relayUnavailable;
 
     public B2BCall(CallManager manager, ServerTransaction invite, CallLeg a, CallLeg b, MediaSession? media, Trunk? trunk, string description)
     {
@@ -124,10 +141,6 @@ internal sealed class B2BCall
         }
     }
 
-    private ITimer? _noResponse;
-    private ITimer? _ringing;
-    private bool _anyResponse;
-
     private void OnRingingTooLong()
     {
         lock (_gate)
@@ -161,8 +174,6 @@ internal sealed class B2BCall
             End("the ITSP did not respond");
         }
     }
-
-    private KeyValuePair<string, string>[] _extraHeaders = [];
 
     private void SendBranch(string requestUri, SipEndPoint dest, KeyValuePair<string, string>? authorization)
     {
@@ -312,8 +323,6 @@ internal sealed class B2BCall
         RespondA(200, "OK", sdp);
         StartRetransmitting2xx();
     }
-
-    private Branch? _winner;
 
     private void OnBranchFailure(Branch branch, ClientTransactionError error)
     {
@@ -643,8 +652,6 @@ internal sealed class B2BCall
         _m.Log.LogInformation("{Call}: ended ({Reason}){Stats}", Description, reason, stats);
     }
 
-    private static readonly StreamCounters Empty = new(0, false, null, false, 0, 0, 0, 0, 0, 0, 0);
-
     // ---- Helpers ----
 
     private CallLeg LegOf(Leg leg) => leg == Leg.A ? A : B;
@@ -747,8 +754,6 @@ internal sealed class B2BCall
     /// §13.3.1.4: the UAS core retransmits its 2xx to an INVITE (T1 doubling to T2) until the ACK comes; with no ACK
     /// after 64·T1 the call is ended with BYE. Only over UDP: reliable transports carry it once.
     /// </summary>
-    private (ServerTransaction Tx, byte[] Bytes)? _retransmitTarget;
-
     private void StartRetransmitting2xx()
     {
         if (_retransmitTarget is not { } t)
@@ -825,8 +830,6 @@ internal sealed class B2BCall
         }
     }
 
-    /// <summary>The last SDP could not be mapped because the relay had no ports (or was stopping), not because it was bad.</summary>
-    private bool _relayUnavailable;
 
     internal static bool HasSdp(SipMessage m) =>
         m.Body.Length > 0 && (m.GetHeaderString("Content-Type") is not { } ct || ct.StartsWith("application/sdp", StringComparison.OrdinalIgnoreCase));

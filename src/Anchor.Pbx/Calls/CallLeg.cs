@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using Anchor.Pbx.Proxy;
 using Anchor.Sip.Message;
@@ -60,7 +59,7 @@ internal sealed class CallLeg
         string self = LocalAddresses.HostPort(Self(local));
         var w = new SipMessageWriter(800 + body.Length);
         w.RequestLine(Encoding.ASCII.GetBytes(method), Encoding.UTF8.GetBytes(requestUri ?? RemoteTarget));
-        w.Header("Via", $"SIP/2.0/{(Destination.Transport == TransportKind.Tcp ? "TCP" : "UDP")} {self};branch={NewBranch()};rport");
+        w.Header("Via", $"SIP/2.0/{(Destination.Transport == TransportKind.Tcp ? "TCP" : "UDP")} {self};branch={SipIds.NewBranch()};rport");
         w.Header("Max-Forwards", maxForwards.ToString(CultureInfo.InvariantCulture));
         w.Header("From", $"{LocalNameAddr};tag={LocalTag}");
         w.Header("To", RemoteNameAddr);
@@ -87,8 +86,4 @@ internal sealed class CallLeg
 
         return w.Finish(body, contentType);
     }
-
-    public static string NewBranch() => "z9hG4bK" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-
-    public static string NewCallId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
 }

@@ -132,8 +132,8 @@ public sealed class CallManager
         CallLeg a = LegA(tx, contactUser: dialed, facesTrunk: false);
         var b = new CallLeg
         {
-            CallId = CallLeg.NewCallId(),
-            LocalTag = SipResponseBuilder.NewTag(),
+            CallId = SipIds.NewCallId(),
+            LocalTag = SipIds.NewTag(),
             LocalNameAddr = $"{display}<sip:{o.Username}@{o.Domain}>",
             RemoteNameAddr = $"<sip:{route.Number}@{o.Domain}>",
             RemoteTarget = $"sip:{route.Number}@{o.Domain}",
@@ -212,8 +212,8 @@ public sealed class CallManager
         CallLeg a = LegA(tx, contactUser: target, facesTrunk);
         var b = new CallLeg
         {
-            CallId = CallLeg.NewCallId(),
-            LocalTag = SipResponseBuilder.NewTag(),
+            CallId = SipIds.NewCallId(),
+            LocalTag = SipIds.NewTag(),
             LocalNameAddr = $"\"{display.Replace("\"", "", StringComparison.Ordinal)}\" <sip:{caller}@{_options.Domain}>",
             RemoteNameAddr = $"<sip:{target}@{_options.Domain}>",
             RemoteTarget = $"sip:{target}@{_options.Domain}",

@@ -24,7 +24,6 @@ public sealed class LocationService : IAsyncDisposable
     private readonly Channel<(string, string, Binding?)> _writes = Channel.CreateUnbounded<(string, string, Binding?)>(new() { SingleReader = true });
     private readonly Task _writer;
     private readonly ITimer _purge;
-    private long _pendingWrites;
     private long _enqueued;
     private long _committed;
     private readonly ConcurrentQueue<(long Target, Action Then)> _afterCommit = new();
@@ -122,7 +121,7 @@ public sealed class LocationService : IAsyncDisposable
     public async Task FlushAsync(TimeSpan timeout)
     {
         var deadline = _time.GetUtcNow() + timeout;
-        while (Interlocked.Read(ref _pendingWrites) > 0 && _time.GetUtcNow() < deadline)
+        while (Interlocked.Read(ref _committed) < Interlocked.Read(ref _enqueued) && _time.GetUtcNow() < deadline)
         {
             await Task.Delay(5).ConfigureAwait(false);
         }
@@ -143,7 +142,6 @@ public sealed class LocationService : IAsyncDisposable
             _byContact[contact] = b;
         }
 
-        Interlocked.Increment(ref _pendingWrites);
         Interlocked.Increment(ref _enqueued);
         _writes.Writer.TryWrite((aor, contact, b));
     }
@@ -213,7 +211,6 @@ public sealed class LocationService : IAsyncDisposable
                 _log.LogError(e, "Location store write of {Count} changes failed; bindings are kept in memory only", batch.Count);
             }
 
-            Interlocked.Add(ref _pendingWrites, -batch.Count);
             Interlocked.Add(ref _committed, batch.Count);
             batch.Clear();
             RunCommitted();

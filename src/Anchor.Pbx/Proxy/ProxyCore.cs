@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using Anchor.Pbx.Location;
 using Anchor.Pbx.Model;
@@ -403,7 +402,7 @@ public sealed class ProxyCore
     private byte[] Edit(SipMessage req, ReceivedFrom from, ReadOnlySpan<byte> requestUri, SipEndPoint dest, bool recordRoute, bool stripRoute)
     {
         IPEndPoint self = _local.For(dest.Transport, dest.EndPoint);
-        string branch = "z9hG4bK" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        string branch = SipIds.NewBranch();
         string transport = dest.Transport == TransportKind.Tcp ? "TCP" : "UDP";
         var e = new MessageEditor(req);
         if (!requestUri.IsEmpty)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Net;
 using Anchor.Sip.Transport;
 using Microsoft.Extensions.Logging;
@@ -10,6 +11,9 @@ public sealed record SecurityOptions
 {
     /// <summary>Networks exempt from rate limits and bans (never from authentication).</summary>
     public IReadOnlyList<IPNetwork> TrustedNetworks { get; init; } = [];
+
+    /// <summary>Hosts exempt likewise: the trunks' proxies (all of an ITSP's traffic comes from them).</summary>
+    public IReadOnlyCollection<IPAddress> TrustedHosts { get; init; } = [];
 
     /// <summary>Failed authentications from one source (or against one user) within a minute that get the source banned.</summary>
     public int AuthFailuresPerMinute { get; init; } = 10;
@@ -42,7 +46,7 @@ public sealed class SourceGuard : ISourceFilter, IDisposable
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<IPAddress, SourceState> _sources = new();
     private readonly ConcurrentDictionary<string, FailureWindow> _users = new(StringComparer.Ordinal);
-    private readonly HashSet<IPAddress> _trustedHosts = [];
+    private readonly FrozenSet<IPAddress> _trustedHosts;
     private readonly ITimer _purge;
     private readonly long _windowTicks;
     private readonly double _tokensPerTick;
@@ -58,6 +62,7 @@ public sealed class SourceGuard : ISourceFilter, IDisposable
         _windowTicks = (long)(Window.TotalSeconds * time.TimestampFrequency);
         _tokensPerTick = options.RequestsPerSecondPerSource / (double)time.TimestampFrequency;
         _burst = options.RequestsPerSecondPerSource * 2.0;
+        _trustedHosts = options.TrustedHosts.Select(Normalise).ToFrozenSet(); // fixed at start: no lock on the receive path
         _purge = time.CreateTimer(_ => Purge(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
     }
 
@@ -68,24 +73,12 @@ public sealed class SourceGuard : ISourceFilter, IDisposable
     /// <summary>Sources admitted without being tracked because the table was full.</summary>
     public long Untracked => Interlocked.Read(ref _untracked);
 
-    /// <summary>Exempts one host from rate limits and bans (a trunk's proxy: all of an ITSP's traffic comes from it).</summary>
-    public void Trust(IPAddress host)
-    {
-        lock (_trustedHosts)
-        {
-            _trustedHosts.Add(Normalise(host));
-        }
-    }
-
     public bool IsTrusted(IPAddress address)
     {
         IPAddress a = Normalise(address);
-        lock (_trustedHosts)
+        if (_trustedHosts.Contains(a))
         {
-            if (_trustedHosts.Contains(a))
-            {
-                return true;
-            }
+            return true;
         }
 
         foreach (IPNetwork n in _options.TrustedNetworks)

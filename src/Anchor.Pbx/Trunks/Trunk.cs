@@ -90,15 +90,7 @@ public sealed class Trunk
             return false;
         }
 
-        foreach (IPAddress a in Options.ProxyAddresses)
-        {
-            if (a.Equals(s))
-            {
-                return true;
-            }
-        }
-
-        return Options.Proxy.EndPoint.Address.Equals(s);
+        return Options.Proxy.EndPoint.Address.Equals(s) || Options.ProxyAddresses.Contains(s);
     }
 
     public bool HasDid(string user) => Options.Dids.Contains(user, StringComparer.Ordinal);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Anchor.Pbx.Proxy;
 using Anchor.Sip.Message;
 using Anchor.Sip.Transactions;
@@ -24,8 +23,8 @@ public sealed class TrunkRegistration : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly string _userAgent;
-    private readonly string _callId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-    private readonly string _fromTag = SipResponseBuilder.NewTag();
+    private readonly string _callId = SipIds.NewCallId();
+    private readonly string _fromTag = SipIds.NewTag();
     private readonly CancellationTokenSource _stop = new();
     private uint _cseq;
     private Task? _loop;
@@ -167,8 +166,7 @@ public sealed class TrunkRegistration : IAsyncDisposable
     private static bool IsStale(SipMessage response)
     {
         HeaderKind kind = response.StatusCode == 407 ? HeaderKind.ProxyAuthenticate : HeaderKind.WwwAuthenticate;
-        return response.TryGetHeader(kind, out ReadOnlySpan<byte> v)
-            && System.Text.Encoding.ASCII.GetString(v).Contains("stale=true", StringComparison.OrdinalIgnoreCase);
+        return response.TryGetHeader(kind, out ReadOnlySpan<byte> v) && Anchor.Sip.Auth.DigestParameters.TryParse(v, out var p) && p!.Stale;
     }
 
     private string RequestUri => "sip:" + _trunk.Options.Domain;
@@ -190,7 +188,7 @@ public sealed class TrunkRegistration : IAsyncDisposable
         string aor = $"<sip:{o.Username}@{o.Domain}>";
         var w = new SipMessageWriter(700);
         w.RequestLine("REGISTER"u8, System.Text.Encoding.UTF8.GetBytes(RequestUri));
-        w.Header("Via", $"SIP/2.0/{(o.Proxy.Transport == TransportKind.Tcp ? "TCP" : "UDP")} {self};branch=z9hG4bK{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))};rport");
+        w.Header("Via", $"SIP/2.0/{(o.Proxy.Transport == TransportKind.Tcp ? "TCP" : "UDP")} {self};branch={SipIds.NewBranch()};rport");
         w.Header("Max-Forwards", "70");
         w.Header("From", $"{aor};tag={_fromTag}");
         w.Header("To", aor);

@@ -84,5 +84,4 @@ public static class SipResponseBuilder
         return w.Finish();
     }
 
-    public static string NewTag() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
 }

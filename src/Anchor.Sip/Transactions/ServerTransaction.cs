@@ -26,7 +26,7 @@ public sealed class ServerTransaction : ITimerTarget
         ResponseDestination = responseDestination;
         IsInvite = request.Method == SipMethod.Invite;
         State = IsInvite ? ServerTransactionState.Proceeding : ServerTransactionState.Trying;
-        ToTag = SipResponseBuilder.NewTag();
+        ToTag = SipIds.NewTag();
     }
 
     public string Key { get; }

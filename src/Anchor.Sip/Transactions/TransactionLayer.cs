@@ -106,7 +106,7 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
             Interlocked.Increment(ref _overload);
             if (message.Method != SipMethod.Ack)
             {
-                byte[] busy = SipResponseBuilder.Build(message, 503, "Service Unavailable", from, SipResponseBuilder.NewTag(),
+                byte[] busy = SipResponseBuilder.Build(message, 503, "Service Unavailable", from, SipIds.NewTag(),
                     [new("Retry-After", "5")], ServerHeader);
                 _ = _sender.SendAsync(busy, ResponseDestination(message, from)).AsTask();
             }

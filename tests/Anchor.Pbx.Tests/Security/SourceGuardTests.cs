@@ -99,8 +99,12 @@ public class SourceGuardTests
     [Fact]
     public void Trusted_networks_and_trusted_hosts_are_never_banned()
     {
-        (SourceGuard g, _) = Guard(new SecurityOptions { TrustedNetworks = [IPNetwork.Parse("192.168.1.0/24")], RequestsPerSecondPerSource = 10 });
-        g.Trust(IPAddress.Parse("198.51.100.99"));
+        (SourceGuard g, _) = Guard(new SecurityOptions
+        {
+            TrustedNetworks = [IPNetwork.Parse("192.168.1.0/24")],
+            TrustedHosts = [IPAddress.Parse("198.51.100.99")],
+            RequestsPerSecondPerSource = 10,
+        });
         var itsp = new IPEndPoint(IPAddress.Parse("198.51.100.99"), 5060);
         for (int i = 0; i < 1000; i++)
         {

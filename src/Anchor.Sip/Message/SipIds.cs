@@ -1,0 +1,16 @@
+using System.Security.Cryptography;
+
+namespace Anchor.Sip.Message;
+
+/// <summary>Fresh identifiers for what Anchor originates: tags (§19.3), Call-IDs (§8.1.1.4), branches (§8.1.1.7).</summary>
+public static class SipIds
+{
+    /// <summary>48 random bits, as hex.</summary>
+    public static string NewTag() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+
+    /// <summary>96 random bits, as hex: globally unique without naming a host.</summary>
+    public static string NewCallId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+
+    /// <summary>The RFC 3261 magic cookie and 64 random bits.</summary>
+    public static string NewBranch() => "z9hG4bK" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+}
