@@ -118,7 +118,7 @@ measure() { # name start-function
   timeout 600 sipp -sf "$here/uas.xml" -i 127.0.0.1 -p "$CALLEE_PORT" -nostdin -max_socket 1000 -default_behaviors all,-abortunexp > "$work/uas.out" 2>&1 &
   local uas=$!
   sleep 0.5
-  local callargs=(-s 199 -au 198 -ap secret-198 -auth_uri "199@127.0.0.1:$PORT" -set caller 198)
+  local callargs=(-s 199 -au 198 -ap secret-198 -set caller 198)
   R[$name,calls]=$(max_rate call.xml 200 300 450 600 800 1000 1200 1500 -- "${callargs[@]}")
 
   # CPU seconds per 1,000 calls at a rate both hold.

@@ -42,7 +42,10 @@ public sealed class PbxCore : ITransactionUser
         }
 
         // Phones with an outbound proxy preload a Route naming Anchor (RFC 3261 §8.1.2): such a request is still for us.
-        bool forUs = _local.IsLocal(req.RequestUri) && _proxy.RoutesOnlyToUs(req);
+        // REGISTER and OPTIONS are answered by Anchor itself when their Request-URI names Anchor's host, whatever its port:
+        // Anchor registers nobody elsewhere and passes no OPTIONS on (below), so there is nowhere else they could go.
+        // (Requests that are forwarded must name Anchor's own address and port: LocalAddresses.IsLocal.)
+        bool forUs = _proxy.RoutesOnlyToUs(req) && _local.NamesUs(req.RequestUri);
         if (req.Method == SipMethod.Register && forUs)
         {
             CheckFailure? f = RequestChecks.CheckUas(req, _proxy.Allowed);

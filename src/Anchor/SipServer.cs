@@ -92,12 +92,13 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             time,
             _loggers.CreateLogger("Anchor.Security"));
         _transport.Filter = _guard;
-        var auth = new ExtensionAuth(new DigestAuthenticator(sip.Domain, digest, time), options.Extensions, _loggers.CreateLogger("Anchor.Security"))
+        var auth = new ExtensionAuth(new DigestAuthenticator(sip.Domain, digest, time, uri => local.NamesUs(uri)), options.Extensions, _loggers.CreateLogger("Anchor.Security"))
         {
             Guard = _guard,
         };
         var registrar = new Registrar(options, auth, _location, time, _loggers.CreateLogger("Anchor.Registrar"));
-        var proxy = new ProxyCore(options, auth, _location, local, _loggers.CreateLogger("Anchor.Proxy"), time);
+        var tokens = new DialogTokens(SecretStore.Open(DemoSetup.DataDirectory(_settings.Storage.ConnectionString)).Key("dialog", 32));
+        var proxy = new ProxyCore(options, auth, _location, local, tokens, _loggers.CreateLogger("Anchor.Proxy"), time);
         IEnumerable<string> listen = sip.Listen.Count > 0 ? sip.Listen : SipSettings.DefaultListen;
         SipEndPoint[] listenOn = listen.Select(SipEndPoint.Parse).ToArray();
         if (options.MediaAnchoring != MediaAnchoring.Never)

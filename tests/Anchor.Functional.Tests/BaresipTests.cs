@@ -15,7 +15,7 @@ public class BaresipTests
         await Task.Delay(300);
 
         string dir = Directory.CreateTempSubdirectory("anchor-baresip-").FullName;
-        int phonePort = FreePort.Next();
+        int phonePort = FreePort.Next(2); // baresip also binds the port above for TLS
         await File.WriteAllTextAsync(Path.Combine(dir, "config"), $"""
             poll_method epoll
             sip_listen 127.0.0.1:{phonePort}

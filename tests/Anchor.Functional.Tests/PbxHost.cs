@@ -48,7 +48,7 @@ internal sealed class PbxHost : IAsyncDisposable
     }
 
     public static async Task<PbxHost> StartAsync(int keepAliveSeconds = 25, int timerCSeconds = 180, Action<Dictionary<string, object?>>? configure = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, string domain = "pbx.test")
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("anchor-pbx-").FullName;
         int port = FreePort.Next();
@@ -56,7 +56,7 @@ internal sealed class PbxHost : IAsyncDisposable
         {
             ["Sip"] = new
             {
-                Domain = "pbx.test",
+                Domain = domain,
                 Listen = new[] { $"udp:127.0.0.1:{port}", $"tcp:127.0.0.1:{port}" },
                 KeepAliveSeconds = keepAliveSeconds,
                 TimerCSeconds = timerCSeconds,
@@ -118,8 +118,8 @@ internal sealed class PbxHost : IAsyncDisposable
     /// <summary>Runs a scenario as extension 101 calling <paramref name="callee"/>.</summary>
     public Task<Sipp.Result> CallAsync(string scenario, string callee, string transport = "u1", int timeoutSeconds = 30, IEnumerable<string>? extra = null) =>
         Sipp.RunAsync(scenario, Port, transport, 1, 10, timeoutSeconds, "127.0.0.1", FreePort.Next(),
-            // SIPp puts sip:HOST:PORT in the digest uri unless told; Anchor checks it against the Request-URI (RFC 2617 §3.2.2.5).
-            new[] { "-s", callee, "-au", "101", "-ap", Passwords["101"], "-auth_uri", $"{callee}@127.0.0.1:{Port}" }.Concat(extra ?? []));
+            // SIPp's own digest uri (sip:HOST:PORT, not the Request-URI): the default SIPp must work, as a new user runs it.
+            new[] { "-s", callee, "-au", "101", "-ap", Passwords["101"] }.Concat(extra ?? []));
 
     /// <summary>Starts a callee scenario listening on <paramref name="localPort"/>; it ends after one call or its timeout.</summary>
     public static Task<Sipp.Result> CalleeAsync(string scenario, int localPort, int answerMs = 200, string transport = "u1", int timeoutSeconds = 30) =>

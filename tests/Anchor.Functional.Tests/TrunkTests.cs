@@ -268,7 +268,7 @@ public class TrunkTests
         await pbx.AssertLogAsync("Timer C: no answer in 00:00:05; cancelling");
     }
 
-    private static void Office(Dictionary<string, object?> c, string proxy, int min, int max, int registerExpires = 300, int mediaTimeout = 60,
+    internal static void Office(Dictionary<string, object?> c, string proxy, int min, int max, int registerExpires = 300, int mediaTimeout = 60,
         int maxCalls = 0)
     {
         c["Trunks"] = new[]
@@ -293,7 +293,7 @@ public class TrunkTests
     }
 
     /// <summary>A relay port range of 100 ports for one test, and a regular expression matching its ports.</summary>
-    private static (int Min, int Max, string Regex) MediaRange()
+    internal static (int Min, int Max, string Regex) MediaRange()
     {
         int block = (Environment.ProcessId % 10 * 10) + (Interlocked.Increment(ref s_range) % 10);
         int min = 20000 + (block * 100);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -21,6 +22,15 @@ public sealed class LocationService : IAsyncDisposable
 
     /// <summary>Contact URI → binding, for routing in-dialog requests to a phone's NAT address without scanning every AOR.</summary>
     private readonly ConcurrentDictionary<string, Binding> _byContact = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Contact host:port and source address → binding: a phone's dialog Contact need not be the string it registered
+    /// (other parameters, no user part), but it is at the same address.
+    /// </summary>
+    private readonly ConcurrentDictionary<IPEndPoint, Binding[]> _byAddress = new();
+
+    /// <summary>Serialises changes to <see cref="_byAddress"/>: one address may carry several AORs (a phone's lines), changed under different AOR locks.</summary>
+    private readonly Lock _addressGate = new();
     private readonly Channel<(string, string, Binding?)> _writes = Channel.CreateUnbounded<(string, string, Binding?)>(new() { SingleReader = true });
     private readonly Task _writer;
     private readonly ITimer _purge;
@@ -40,7 +50,7 @@ public sealed class LocationService : IAsyncDisposable
             if (!b.IsExpired(now))
             {
                 _aors.GetOrAdd(b.Aor, _ => []).Add(b);
-                _byContact[b.ContactUri] = b;
+                Index(b);
                 loaded++;
             }
         }
@@ -72,6 +82,21 @@ public sealed class LocationService : IAsyncDisposable
     /// <summary>The live binding whose Contact is exactly <paramref name="contactUri"/>, if any.</summary>
     public Binding? FindByContact(string contactUri) =>
         _byContact.TryGetValue(contactUri, out Binding? b) && !b.IsExpired(_time.GetUtcNow()) ? b : null;
+
+    /// <summary>
+    /// The live binding a request for <paramref name="target"/> belongs to: by its exact Contact, else by the address in
+    /// it (its Contact's host and port, or the address its REGISTER came from); null when no registered phone is there.
+    /// </summary>
+    public Binding? FindByTarget(in Anchor.Sip.Message.SipUri target)
+    {
+        if (FindByContact(target.ToString()) is { } exact)
+        {
+            return exact;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        return AddressOf(target) is { } ep && _byAddress.TryGetValue(ep, out Binding[]? list) ? Array.Find(list, b => !b.IsExpired(now)) : null;
+    }
 
     public IReadOnlyList<Binding> All() => _aors.Values.SelectMany(l => { lock (l) { return l.ToArray(); } }).ToArray();
 
@@ -135,11 +160,17 @@ public sealed class LocationService : IAsyncDisposable
             if (_byContact.TryGetValue(contact, out Binding? old) && old.Aor == aor)
             {
                 _byContact.TryRemove(new KeyValuePair<string, Binding>(contact, old));
+                Unindex(old);
             }
         }
         else
         {
-            _byContact[contact] = b;
+            if (_byContact.TryGetValue(contact, out Binding? old))
+            {
+                Unindex(old);
+            }
+
+            Index(b);
         }
 
         Interlocked.Increment(ref _enqueued);
@@ -239,6 +270,56 @@ public sealed class LocationService : IAsyncDisposable
             }
         }
     }
+
+    private void Index(Binding b)
+    {
+        _byContact[b.ContactUri] = b;
+        lock (_addressGate)
+        {
+            foreach (IPEndPoint ep in Addresses(b))
+            {
+                Binding[] list = _byAddress.TryGetValue(ep, out Binding[]? l) ? l : [];
+                _byAddress[ep] = [b, .. list.Where(x => x.ContactUri != b.ContactUri || x.Aor != b.Aor)];
+            }
+        }
+    }
+
+    private void Unindex(Binding b)
+    {
+        lock (_addressGate)
+        {
+            foreach (IPEndPoint ep in Addresses(b))
+            {
+                if (_byAddress.TryGetValue(ep, out Binding[]? list))
+                {
+                    Binding[] rest = list.Where(x => x != b).ToArray();
+                    if (rest.Length == 0)
+                    {
+                        _byAddress.TryRemove(ep, out _);
+                    }
+                    else
+                    {
+                        _byAddress[ep] = rest;
+                    }
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<IPEndPoint> Addresses(Binding b)
+    {
+        yield return b.Source.EndPoint;
+        if (AddressOf(b.ContactUri) is { } ep && !ep.Equals(b.Source.EndPoint))
+        {
+            yield return ep;
+        }
+    }
+
+    private static IPEndPoint? AddressOf(string contactUri) =>
+        Anchor.Sip.Message.SipUri.TryParse(System.Text.Encoding.UTF8.GetBytes(contactUri), out var uri) ? AddressOf(uri) : null;
+
+    private static IPEndPoint? AddressOf(in Anchor.Sip.Message.SipUri uri) =>
+        uri.IsSip && IPAddress.TryParse(uri.HostString.Trim('[', ']'), out IPAddress? ip) ? new IPEndPoint(ip, uri.Port == 0 ? 5060 : uri.Port) : null;
 
     public async ValueTask DisposeAsync()
     {

@@ -12,8 +12,9 @@ namespace Anchor.Pbx.Proxy;
 /// </summary>
 public sealed class LocalAddresses
 {
-    private readonly SipTransportLayer _transport;
+    private readonly Func<IReadOnlyList<SipEndPoint>> _bound;
     private readonly string _domain;
+    private readonly bool _domainIsAddress;
     private readonly IPAddress? _external;
     private readonly ConcurrentDictionary<IPAddress, IPAddress> _routeCache = new();
     private readonly Lazy<HashSet<IPAddress>> _interfaceAddresses = new(() =>
@@ -21,18 +22,26 @@ public sealed class LocalAddresses
             .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address).ToHashSet());
 
     public LocalAddresses(SipTransportLayer transport, string domain, IPAddress? externalAddress)
+        : this(() => transport.LocalEndPoints, domain, externalAddress)
     {
-        _transport = transport;
+    }
+
+    /// <param name="bound">The end points Anchor listens on (read when needed: they are known once the transports start).</param>
+    public LocalAddresses(Func<IReadOnlyList<SipEndPoint>> bound, string domain, IPAddress? externalAddress)
+    {
+        _bound = bound;
         _domain = domain;
+        _domainIsAddress = IPAddress.TryParse(domain.Trim('[', ']'), out _);
         _external = externalAddress;
     }
 
     /// <summary>The listening end point to name for traffic with <paramref name="remote"/> over <paramref name="transport"/>.</summary>
     public IPEndPoint For(TransportKind transport, IPEndPoint remote)
     {
-        SipEndPoint? bound = _transport.LocalFor(transport, remote.AddressFamily)
-            ?? _transport.LocalFor(TransportKind.Udp, remote.AddressFamily)
-            ?? (_transport.LocalEndPoints.Count > 0 ? _transport.LocalEndPoints[0] : null);
+        IReadOnlyList<SipEndPoint> all = _bound();
+        SipEndPoint? bound = all.FirstOrDefault(b => b.Transport == transport && b.EndPoint.AddressFamily == remote.AddressFamily)
+            ?? all.FirstOrDefault(b => b.Transport == TransportKind.Udp && b.EndPoint.AddressFamily == remote.AddressFamily)
+            ?? (all.Count > 0 ? all[0] : null);
         if (bound is null)
         {
             throw new InvalidOperationException("Not listening on anything");
@@ -61,24 +70,69 @@ public sealed class LocalAddresses
     public static string HostPort(IPEndPoint ep) =>
         ep.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ep.Address}]:{ep.Port}" : $"{ep.Address}:{ep.Port}";
 
-    /// <summary>True when the URI's host is the domain, a listening address or the external address (and the port, if any, is ours).</summary>
+    /// <summary>
+    /// Whether a URI designates Anchor itself (RFC 3261 §16.4, §19.1.4): an address URI only when its host <em>and</em> port
+    /// (5060 when none is written, 5061 for sips) are one Anchor listens on or its external address; the domain, when it is
+    /// a name, with no port or one of the ports Anchor listens on. A domain that is an IP address is an address like any
+    /// other: with <c>Sip:Domain = 192.168.1.10</c>, a softphone on the PBX's own machine at 192.168.1.10:5070 is not Anchor.
+    /// </summary>
     public bool IsLocal(in SipUri uri)
     {
+        if (!uri.IsSip)
+        {
+            return false;
+        }
+
         string host = uri.HostString.Trim('[', ']');
-        if (string.Equals(host, _domain, StringComparison.OrdinalIgnoreCase) || host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        int port = uri.Port != 0 ? uri.Port : uri.Scheme == UriScheme.Sips ? 5061 : 5060;
+        if (IPAddress.TryParse(host, out IPAddress? ip))
+        {
+            return IsLocal(ip, port);
+        }
+
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return IsLocal(IPAddress.Loopback, port) || IsLocal(IPAddress.IPv6Loopback, port);
+        }
+
+        return !_domainIsAddress && string.Equals(host, _domain, StringComparison.OrdinalIgnoreCase) && (uri.Port == 0 || IsLocal(null, uri.Port));
+    }
+
+    /// <summary>
+    /// Whether a URI's host names Anchor, whatever its port and user part: the domain, a listening address, the external
+    /// address. For what a client wrote about where it sent a request (the digest <c>uri</c>, a REGISTER's Request-URI),
+    /// not for routing.
+    /// </summary>
+    public bool NamesUs(in SipUri uri)
+    {
+        if (!uri.IsSip)
+        {
+            return false;
+        }
+
+        string host = uri.HostString.Trim('[', ']');
+        if (string.Equals(host, _domain, StringComparison.OrdinalIgnoreCase))
         {
             return true;
         }
 
-        return IPAddress.TryParse(host, out IPAddress? ip) && IsLocal(ip, uri.Port);
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return IsLocal(IPAddress.Loopback, 0) || IsLocal(IPAddress.IPv6Loopback, 0);
+        }
+
+        return IPAddress.TryParse(host, out IPAddress? ip) && IsLocal(ip, 0);
     }
 
-    /// <summary>True when <paramref name="ip"/> (and <paramref name="port"/>, unless 0) is one Anchor listens on.</summary>
-    public bool IsLocal(IPAddress ip, int port)
+    /// <summary>
+    /// True when Anchor listens on <paramref name="ip"/> and <paramref name="port"/> (0: any port), or <paramref name="ip"/>
+    /// is the external address and the port one Anchor listens on; a null <paramref name="ip"/> asks about the port alone.
+    /// </summary>
+    public bool IsLocal(IPAddress? ip, int port)
     {
-        foreach (SipEndPoint b in _transport.LocalEndPoints)
+        foreach (SipEndPoint b in _bound())
         {
-            bool ipMatches = b.EndPoint.Address.Equals(ip) || ip.Equals(_external)
+            bool ipMatches = ip is null || b.EndPoint.Address.Equals(ip) || ip.Equals(_external)
                 || ((b.EndPoint.Address.Equals(IPAddress.Any) || b.EndPoint.Address.Equals(IPAddress.IPv6Any)) && IsInterfaceAddress(ip));
             if (ipMatches && (port == 0 || port == b.EndPoint.Port))
             {

@@ -37,11 +37,14 @@ public sealed class ProxyCore
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<ServerTransaction, ProxyContext> _contexts = new();
+    private readonly DialogTokens _tokens;
     private TransactionLayer? _transactions;
 
-    public ProxyCore(PbxOptions options, ExtensionAuth auth, LocationService location, LocalAddresses local, ILogger log, TimeProvider? time = null)
+    public ProxyCore(PbxOptions options, ExtensionAuth auth, LocationService location, LocalAddresses local, DialogTokens tokens, ILogger log,
+        TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
+        _tokens = tokens;
         _options = options;
         _auth = auth;
         _location = location;
@@ -77,10 +80,18 @@ public sealed class ProxyCore
             return;
         }
 
-        // In a dialog, or with a preloaded Route set that goes on past Anchor: follow the Route set.
-        if (req.To.HasTag || !RoutesOnlyToUs(req))
+        // In a dialog: only one Anchor set up goes on (ForwardInDialog). Outside one, a Route set that goes on past Anchor
+        // would make Anchor a relay to any host, a trunk's proxy among them, with no extension's password at all.
+        if (req.To.HasTag)
         {
             ForwardInDialog(tx);
+            return;
+        }
+
+        if (!RoutesOnlyToUs(req))
+        {
+            _log.LogWarning("Security: {Method} from {Source} refused: its Route set goes past Anchor outside any dialog", MethodName(req), tx.From.Remote);
+            tx.Respond(403, "Forbidden (Route beyond this server)");
             return;
         }
 
@@ -142,14 +153,14 @@ public sealed class ProxyCore
         _log.LogInformation("{Method} from {From} to {To}: {Count} contact(s)", MethodName(req), fromUser, target, bindings.Count);
         var ctx = new ProxyContext(tx);
         _contexts[tx] = ctx;
-        bool recordRoute = req.Method is SipMethod.Invite or SipMethod.Subscribe or SipMethod.Refer;
+        string? token = req.Method is SipMethod.Invite or SipMethod.Subscribe or SipMethod.Refer ? IssueToken(req) : null;
         lock (ctx.Gate)
         {
             // §16.4: a preloaded Route naming Anchor is removed from the copies.
             bool stripRoute = req.IndexOf(HeaderKind.Route) >= 0;
             foreach (Binding b in bindings)
             {
-                StartBranch(ctx, Encoding.UTF8.GetBytes(b.ContactUri), b.Target, recordRoute, stripRoute);
+                StartBranch(ctx, Encoding.UTF8.GetBytes(b.ContactUri), b.Target, token, stripRoute);
             }
 
             ctx.Starting = false;
@@ -157,13 +168,18 @@ public sealed class ProxyCore
         }
     }
 
-    /// <summary>§16.12 / §12.2: a request inside a dialog, or with Anchor's Record-Route on top: follow the Route set.</summary>
+    /// <summary>
+    /// §16.12 / §12.2: a request inside a dialog follows its Route set, but only in a dialog Anchor record-routed
+    /// itself (its Route names Anchor with a genuine token) and only to one of the dialog's parties
+    /// (<see cref="InDialogHop"/>). Anything else is 481: it never reaches a trunk or a host Anchor does not serve.
+    /// </summary>
     private void ForwardInDialog(ServerTransaction tx)
     {
         SipMessage req = tx.Request;
-        if (!TryNextHop(req, out SipEndPoint? dest, out bool stripRoute))
+        SipEndPoint? dest = InDialogHop(req, tx.From.Remote);
+        if (dest is null)
         {
-            tx.Respond(req.To.HasTag ? 481 : 404, req.To.HasTag ? "Call/Transaction Does Not Exist" : "Not Found");
+            tx.Respond(481, "Call/Transaction Does Not Exist");
             return;
         }
 
@@ -171,7 +187,7 @@ public sealed class ProxyCore
         _contexts[tx] = ctx;
         lock (ctx.Gate)
         {
-            StartBranch(ctx, default, dest!, recordRoute: false, stripRoute);
+            StartBranch(ctx, default, dest, token: null, stripRoute: true);
             ctx.Starting = false;
             FinishIfDone(ctx);
         }
@@ -180,13 +196,13 @@ public sealed class ProxyCore
     /// <summary>ACK for a 2xx is end to end (§13.2.2.4): forwarded statelessly along its Route set.</summary>
     public void OnAck(SipMessage ack, ReceivedFrom from)
     {
-        if (ack.MaxForwards == 0 || !TryNextHop(ack, out SipEndPoint? dest, out bool stripRoute))
+        if (ack.MaxForwards == 0 || InDialogHop(ack, from.Remote) is not { } dest)
         {
             return;
         }
 
-        byte[] bytes = Edit(ack, from, default, dest!, recordRoute: false, stripRoute);
-        _ = Transactions.SendStatelessAsync(bytes, dest!).AsTask();
+        byte[] bytes = Edit(ack, from, default, dest, token: null, stripRoute: true);
+        _ = Transactions.SendStatelessAsync(bytes, dest).AsTask();
     }
 
     /// <summary>§16.10: CANCEL matched a request being proxied: cancel every pending branch; the 487s come back as the final answer.</summary>
@@ -376,11 +392,12 @@ public sealed class ProxyCore
         });
     }
 
-    private void StartBranch(ProxyContext ctx, ReadOnlySpan<byte> requestUri, SipEndPoint dest, bool recordRoute, bool stripRoute)
+    /// <param name="token">The Record-Route token (<see cref="DialogTokens"/>) when the request creates a dialog; null: no Record-Route.</param>
+    private void StartBranch(ProxyContext ctx, ReadOnlySpan<byte> requestUri, SipEndPoint dest, string? token, bool stripRoute)
     {
         var branch = new ProxyBranch(this, ctx);
         ctx.Branches.Add(branch);
-        byte[] bytes = Edit(ctx.Server.Request, ctx.Server.From, requestUri, dest, recordRoute, stripRoute);
+        byte[] bytes = Edit(ctx.Server.Request, ctx.Server.From, requestUri, dest, token, stripRoute);
         if (ctx.Server.IsInvite)
         {
             branch.TimerC = _time.CreateTimer(static b => ((ProxyBranch)b!).Core.OnTimerC((ProxyBranch)b!), branch, _options.TimerC, Timeout.InfiniteTimeSpan);
@@ -399,7 +416,7 @@ public sealed class ProxyCore
     }
 
     /// <summary>The forwarded copy (§16.6): new Request-URI, Max-Forwards less one, Record-Route, own Via on top, credentials for our realm removed.</summary>
-    private byte[] Edit(SipMessage req, ReceivedFrom from, ReadOnlySpan<byte> requestUri, SipEndPoint dest, bool recordRoute, bool stripRoute)
+    private byte[] Edit(SipMessage req, ReceivedFrom from, ReadOnlySpan<byte> requestUri, SipEndPoint dest, string? token, bool stripRoute)
     {
         IPEndPoint self = _local.For(dest.Transport, dest.EndPoint);
         string branch = SipIds.NewBranch();
@@ -421,9 +438,9 @@ public sealed class ProxyCore
             e.StampTopVia(from.Remote);
         }
 
-        if (recordRoute)
+        if (token is not null)
         {
-            e.AddRecordRoute(Encoding.ASCII.GetBytes($"<sip:{LocalAddresses.HostPort(self)};lr>"));
+            e.AddRecordRoute(Encoding.ASCII.GetBytes($"<sip:{LocalAddresses.HostPort(self)};lr;dlg={token}>"));
         }
 
         e.PushVia(Encoding.ASCII.GetBytes($"SIP/2.0/{transport} {LocalAddresses.HostPort(self)};branch={branch};rport"));
@@ -456,46 +473,86 @@ public sealed class ProxyCore
 
     private static byte[] Upstream(SipMessage response) => new MessageEditor(response).PopVia().ToArray();
 
-    /// <summary>Route processing for requests that carry a Route set: strip our own entry, then go to the next Route or the Request-URI.</summary>
-    private bool TryNextHop(SipMessage req, out SipEndPoint? dest, out bool stripRoute)
+    /// <summary>
+    /// The Record-Route token of a dialog-creating request: its Call-ID and From tag, and the caller's next hop (the
+    /// Record-Route an upstream element put before ours, else its Contact).
+    /// </summary>
+    private string IssueToken(SipMessage req)
     {
-        dest = null;
-        stripRoute = false;
-        var routes = new List<NameAddress>();
+        foreach (var item in req.EnumerateValues(HeaderKind.RecordRoute))
+        {
+            if (req.TryParseNameAddress(item, out NameAddress rr))
+            {
+                return _tokens.Issue(req.CallId, req.From.Tag, rr.Uri);
+            }
+        }
+
+        return _tokens.Issue(req.CallId, req.From.Tag, req.TryGetContact(out NameAddress contact) && !contact.IsStar ? contact.Uri : req.From.Uri);
+    }
+
+    /// <summary>
+    /// Route processing for a request in a dialog (§16.4, §16.12): the top Route must be Anchor's own, carrying a token
+    /// Anchor issued for this Call-ID and tags. The next hop is then the caller's (the hop the token names) or a
+    /// registered phone; never Anchor itself, a trunk's proxy, or any other host. Null when the request is refused.
+    /// </summary>
+    private SipEndPoint? InDialogHop(SipMessage req, IPEndPoint source)
+    {
+        NameAddress top = default, second = default;
+        int count = 0;
         foreach (var item in req.EnumerateValues(HeaderKind.Route))
         {
-            if (!req.TryParseNameAddress(item, out NameAddress r))
+            if (count == 2 || !req.TryParseNameAddress(item, out NameAddress r))
             {
-                return false;
+                return Refuse(req, source, count == 2 ? "a Route set past its parties" : "an unreadable Route");
             }
 
-            routes.Add(r);
+            if (count++ == 0)
+            {
+                top = r;
+            }
+            else
+            {
+                second = r;
+            }
         }
 
-        int next = 0;
-        if (routes.Count > 0 && _local.IsLocal(routes[0].Uri))
+        if (count == 0 || !_local.IsLocal(top.Uri) || !top.Uri.TryGetParameter(DialogTokens.ParameterName, out ReadOnlySpan<byte> token))
         {
-            stripRoute = true;
-            next = 1;
+            return Refuse(req, source, "no Route through Anchor");
         }
 
-        if (next < routes.Count)
+        SipUri next = count == 2 ? second.Uri : req.RequestUri;
+        DialogProof proof = _tokens.Check(token, req.CallId, req.From.Tag, req.To.Tag, next);
+        if (proof == DialogProof.None)
         {
-            dest = UriDestination(routes[next].Uri);
-            return dest is not null;
+            return Refuse(req, source, "a Route token Anchor did not issue for this dialog");
         }
 
-        SipUri target = req.RequestUri;
-        if (_local.IsLocal(target))
+        if (_local.IsLocal(next))
         {
-            return false; // addressed to Anchor itself, and Anchor is not a party to any dialog
+            return Refuse(req, source, "addressed to Anchor itself");
         }
 
         // A phone's Contact is where it registered from: reach it at its NAT binding when we know one.
-        string uri = target.ToString();
-        Binding? binding = _location.FindByContact(uri);
-        dest = binding?.Target ?? UriDestination(target);
-        return dest is not null;
+        Binding? binding = count == 1 ? _location.FindByTarget(next) : null;
+        SipEndPoint? dest = binding?.Target ?? (proof == DialogProof.TowardCaller ? UriDestination(next) : null);
+        if (dest is null)
+        {
+            return Refuse(req, source, "a next hop that is neither the caller nor a registered phone");
+        }
+
+        if (Calls?.TrunkFrom(dest.EndPoint) is not null)
+        {
+            return Refuse(req, source, "a next hop that is a trunk's proxy");
+        }
+
+        return dest;
+    }
+
+    private SipEndPoint? Refuse(SipMessage req, IPEndPoint source, string why)
+    {
+        _log.LogWarning("Security: in-dialog {Method} from {Source} refused: {Why}", MethodName(req), source, why);
+        return null;
     }
 
     private static SipEndPoint? UriDestination(in SipUri uri)

@@ -31,9 +31,17 @@ public sealed class DigestAuthenticator
     /// <summary>Issue stamps: Unix time in microseconds, made strictly increasing so the eviction watermark is exact.</summary>
     private long _lastStamp;
 
-    public DigestAuthenticator(string realm, DigestOptions? options = null, TimeProvider? time = null)
+    private readonly Func<SipUri, bool>? _servedUri;
+
+    /// <param name="servedUri">
+    /// Whether a digest <c>uri</c> other than the Request-URI still designates this server (its domain or one of its
+    /// addresses): clients that name where they sent the request (SIPp's <c>sip:HOST:PORT</c>), and requests whose
+    /// Request-URI a router rewrote in transit. Null: only the Request-URI is accepted.
+    /// </param>
+    public DigestAuthenticator(string realm, DigestOptions? options = null, TimeProvider? time = null, Func<SipUri, bool>? servedUri = null)
     {
         Realm = realm;
+        _servedUri = servedUri;
         Options = options ?? new DigestOptions();
         _time = time ?? TimeProvider.System;
         _secret = Options.Secret ?? RandomNumberGenerator.GetBytes(32);
@@ -131,7 +139,7 @@ public sealed class DigestAuthenticator
 
         if (!UriMatches(creds.Uri, request))
         {
-            return new(DigestOutcome.Rejected, creds.Username, "Digest uri does not match the Request-URI");
+            return new(DigestOutcome.Rejected, creds.Username, $"Digest uri {creds.Uri} names neither the Request-URI nor this server");
         }
 
         // Unknown users are checked against a random password: same work, same outcome as a wrong password.
@@ -285,8 +293,13 @@ public sealed class DigestAuthenticator
         }
     }
 
-    /// <summary>RFC 2617 §3.2.2.5: the digest-uri names the Request-URI. Compared as written, else by user, host and port.</summary>
-    private static bool UriMatches(string digestUri, SipMessage request)
+    /// <summary>
+    /// RFC 2617 §3.2.2.5: the digest-uri names the Request-URI: compared as written, else by user, host and port. It is
+    /// "duplicated here because proxies are allowed to change the Request-Line in transit" (§3.2.2), so a uri that
+    /// designates this server in another way is accepted too. The response was computed over the uri as the client
+    /// sent it either way, and replays are closed by the nonce count, so nothing is given away.
+    /// </summary>
+    private bool UriMatches(string digestUri, SipMessage request)
     {
         ReadOnlySpan<byte> ruri = request[request.RequestUriSegment];
         if (Encoding.UTF8.GetByteCount(digestUri) == ruri.Length && Encoding.UTF8.GetString(ruri) == digestUri)
@@ -300,7 +313,12 @@ public sealed class DigestAuthenticator
         }
 
         SipUri r = request.RequestUri;
-        return d.Scheme == r.Scheme && d.User.SequenceEqual(r.User) && Ascii.EqualsIgnoreCase(d.Host, r.Host) && d.Port == r.Port;
+        if (d.Scheme == r.Scheme && d.User.SequenceEqual(r.User) && Ascii.EqualsIgnoreCase(d.Host, r.Host) && d.Port == r.Port)
+        {
+            return true;
+        }
+
+        return _servedUri is not null && _servedUri(d);
     }
 
     private sealed class NonceUse

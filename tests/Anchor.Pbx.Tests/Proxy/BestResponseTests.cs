@@ -3,7 +3,7 @@ using Anchor.Pbx.Proxy;
 using Anchor.Sip.Message;
 using Anchor.Sip.Parsing;
 
-namespace Anchor.Pbx.Tests;
+namespace Anchor.Pbx.Tests.Proxy;
 
 /// <summary>RFC 3261 §16.7 step 6: which final response a forking proxy relays.</summary>
 public class BestResponseTests

@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Anchor.Configuration;
+
+/// <summary>
+/// Secrets Anchor generates for itself on first start and must keep across restarts (the key that signs its
+/// Record-Route tokens, later PINs and the admin password): one JSON file beside the database, readable by its owner
+/// only, replaced atomically (written to a temporary file, synced, renamed) so a crash never leaves half of it.
+/// Every install makes its own: nothing here works anywhere else.
+/// </summary>
+public sealed class SecretStore
+{
+    private readonly string _file;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, string> _values;
+
+    private SecretStore(string file, Dictionary<string, string> values)
+    {
+        _file = file;
+        _values = values;
+    }
+
+    public string Path => _file;
+
+    /// <summary>Opens (or starts) the store in <paramref name="directory"/>; a file that does not parse is a start-up error naming it.</summary>
+    public static SecretStore Open(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        string file = System.IO.Path.Combine(directory, "secrets.json");
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (File.Exists(file))
+        {
+            try
+            {
+                values = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(file)) ?? values;
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidOperationException($"{file} is not valid JSON ({e.Message}); restore it from a backup or delete it to make new secrets", e);
+            }
+        }
+
+        return new SecretStore(file, values);
+    }
+
+    /// <summary>A random key of <paramref name="bytes"/> bytes under <paramref name="name"/>, made and stored on first use.</summary>
+    public byte[] Key(string name, int bytes)
+    {
+        lock (_gate)
+        {
+            if (_values.TryGetValue(name, out string? b64) && TryDecode(b64, bytes, out byte[]? key))
+            {
+                return key!;
+            }
+
+            key = RandomNumberGenerator.GetBytes(bytes);
+            _values[name] = Convert.ToBase64String(key);
+            Save();
+            return key;
+        }
+    }
+
+    private static bool TryDecode(string b64, int bytes, out byte[]? key)
+    {
+        key = new byte[bytes];
+        return Convert.TryFromBase64String(b64, key, out int n) && n == bytes;
+    }
+
+    private void Save()
+    {
+        string temp = _file + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            JsonSerializer.Serialize(stream, _values);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, _file, overwrite: true);
+    }
+}
