@@ -18,7 +18,7 @@ if (args.Length > 2)
 }
 
 using var relay = new MediaRelay(options, NullLogger.Instance);
-var sessions = new List<MediaSession>();
+var groups = new List<MediaGroup>();
 Console.Out.Flush();
 string? line;
 while ((line = Console.ReadLine()) is not null)
@@ -26,16 +26,21 @@ while ((line = Console.ReadLine()) is not null)
     string[] p = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
     if (p.Length == 3 && p[0] == "call")
     {
-        MediaSession s = relay.CreateSession("bench");
-        sessions.Add(s);
-        s.Apply(Leg.A, Sdp(p[1]));
-        s.Apply(Leg.B, Sdp(p[2]));
-        Console.WriteLine($"{s.Ports(Leg.A)[0]} {s.Ports(Leg.B)[0]}");
+        // A two-party bridge, as the PBX makes for an anchored call: a port per side, each forwarding to the other.
+        MediaGroup g = relay.CreateGroup("bench");
+        groups.Add(g);
+        MediaPort a = g.AddPort("A");
+        MediaPort b = g.AddPort("B");
+        a.SetRemote(Sdp(p[1]).Streams[0], expectMedia: false);
+        b.SetRemote(Sdp(p[2]).Streams[0], expectMedia: false);
+        a.ForwardTo(b);
+        b.ForwardTo(a);
+        Console.WriteLine($"{a.Port} {b.Port}");
     }
     else if (p.Length == 1 && p[0] == "clear")
     {
-        sessions.ForEach(s => s.Dispose());
-        sessions.Clear();
+        groups.ForEach(g => g.Dispose());
+        groups.Clear();
         Console.WriteLine("ok");
     }
     else if (p.Length == 1 && p[0] == "quit")

@@ -23,8 +23,11 @@ public sealed class PbxCore : ITransactionUser
         _local = local;
     }
 
-    /// <summary>The back-to-back calls (trunks, anchored media); null when there are none.</summary>
-    public CallManager? Calls { get; init; }
+    /// <summary>The calls Anchor holds as a user agent (trunk calls, anchored calls, applications); null when there are none.</summary>
+    public CallHost? Calls { get; init; }
+
+    /// <summary>Decides what each initial request is for.</summary>
+    public Routing.Router? Router { get; init; }
 
     public void OnRequest(ServerTransaction transaction)
     {
@@ -35,7 +38,7 @@ public sealed class PbxCore : ITransactionUser
             return;
         }
 
-        // Requests inside a call Anchor carries as a B2BUA belong to that call.
+        // Requests inside a call Anchor holds as a user agent belong to that call.
         if (req.To.HasTag && Calls is not null && Calls.TryInDialog(transaction))
         {
             return;
@@ -69,11 +72,22 @@ public sealed class PbxCore : ITransactionUser
         }
 
         // A new request from an ITSP's proxy is a call to one of its DIDs; nothing else comes in that way.
-        if (!req.To.HasTag && Calls is not null && Calls.TrunkFrom(transaction.From.Remote) is { } trunk)
+        if (!req.To.HasTag && Router?.TrunkFrom(transaction.From.Remote) is { } trunk)
         {
             if (req.Method == SipMethod.Invite)
             {
-                Calls.Inbound(transaction, trunk);
+                switch (Router.Inbound(transaction, trunk))
+                {
+                    case Routing.ApplicationDecision app when Calls is not null:
+                        _proxy.Start(transaction, app);
+                        break;
+                    case Routing.RejectDecision r:
+                        transaction.Respond(r.Status, r.Reason);
+                        break;
+                    default:
+                        transaction.Respond(500, "Server Internal Error");
+                        break;
+                }
             }
             else if (req.Method == SipMethod.Options)
             {

@@ -90,6 +90,19 @@ if (trunkErrors.Count > 0)
     return 2;
 }
 
+// Prompts and music on hold are read once, now: a missing file stops start-up naming it.
+(Anchor.Media.Audio.PromptLibrary? prompts, Anchor.Media.Audio.MusicOnHold? music, List<string> mediaErrors) = MediaAssets.Load(settings.Media);
+if (mediaErrors.Count > 0)
+{
+    foreach (string e in mediaErrors)
+    {
+        Console.Error.WriteLine(e);
+    }
+
+    return 2;
+}
+
+builder.Services.AddSingleton(new MediaAssetSet(prompts!, music!));
 builder.Services.AddSingleton(settings);
 builder.Services.AddSingleton<IReadOnlyList<Anchor.Pbx.Trunks.TrunkOptions>>(trunks);
 builder.Services.AddHostedService<SipServer>();

@@ -30,12 +30,14 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
     private KeepAlive? _keepAlive;
     private MediaRelay? _relay;
     private SourceGuard? _guard;
-    private CallManager? _calls;
+    private CallHost? _calls;
+    private readonly MediaAssetSet _assets;
     private readonly List<TrunkRegistration> _registrations = [];
     private readonly IReadOnlyList<TrunkOptions> _trunks;
 
-    public SipServer(AnchorSettings settings, IReadOnlyList<TrunkOptions> trunks, ILoggerFactory loggers)
+    public SipServer(AnchorSettings settings, IReadOnlyList<TrunkOptions> trunks, MediaAssetSet assets, ILoggerFactory loggers)
     {
+        _assets = assets;
         _settings = settings;
         _trunks = trunks;
         _loggers = loggers;
@@ -61,6 +63,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             TimerC = TimeSpan.FromSeconds(sip.TimerCSeconds),
             ServerHeader = _settings.Security.ServerHeader ?? sip.ServerHeader,
             MediaAnchoring = Enum.Parse<MediaAnchoring>(_settings.Media.Anchor),
+            FeatureCodes = new FeatureCodes { EchoTest = _settings.FeatureCodes.EchoTest },
         };
 
         _location = new LocationService(new SqliteLocationStore(_settings.Storage.ConnectionString), time, _loggers.CreateLogger("Anchor.Location"));
@@ -98,7 +101,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         };
         var registrar = new Registrar(options, auth, _location, time, _loggers.CreateLogger("Anchor.Registrar"));
         var tokens = new DialogTokens(SecretStore.Open(DemoSetup.DataDirectory(_settings.Storage.ConnectionString)).Key("dialog", 32));
-        var proxy = new ProxyCore(options, auth, _location, local, tokens, _loggers.CreateLogger("Anchor.Proxy"), time);
+        var proxy = new ProxyCore(options, auth, _location, local, tokens, _loggers.CreateLogger("Anchor.Proxy"));
         IEnumerable<string> listen = sip.Listen.Count > 0 ? sip.Listen : SipSettings.DefaultListen;
         SipEndPoint[] listenOn = listen.Select(SipEndPoint.Parse).ToArray();
         if (options.MediaAnchoring != MediaAnchoring.Never)
@@ -113,16 +116,22 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
                     MediaTimeout = TimeSpan.FromSeconds(_settings.Media.TimeoutSeconds),
                     Threads = _settings.Media.Threads > 0 ? _settings.Media.Threads : Math.Clamp(Environment.ProcessorCount, 1, 4),
                 },
-                _loggers.CreateLogger("Anchor.Media"));
+                _loggers.CreateLogger("Anchor.Media"), time);
         }
 
         Trunk[] trunks = _trunks.Select(t => new Trunk(t)).ToArray();
 
         var dialPlan = new DialPlan(_settings.DialPlan.Select(r => new DialPlanRule(DigitMap.Parse(r.Pattern!), r.Trunk!, Enum.Parse<DialClass>(r.Class))).ToArray());
         IPAddress? external = sip.ExternalAddress is null ? null : IPAddress.Parse(sip.ExternalAddress);
-        _calls = new CallManager(options, _location, local, _relay, trunks, dialPlan, external, _loggers.CreateLogger("Anchor.Calls"), time);
+        var router = new Router(options, _location, dialPlan, trunks, _relay is not null, _loggers.CreateLogger("Anchor.Calls"));
+        _calls = new CallHost(options, local, _relay, external, _loggers.CreateLogger("Anchor.Calls"), time)
+        {
+            Prompts = _assets.Prompts,
+            Music = _assets.Music,
+        };
         proxy.Calls = _calls;
-        var core = new PbxCore(registrar, proxy, local) { Calls = _calls };
+        proxy.Router = router;
+        var core = new PbxCore(registrar, proxy, local) { Calls = _calls, Router = router };
         _transactions = new TransactionLayer(_transport, core, time, log: _loggers.CreateLogger("Anchor.Sip.Transactions"), serverHeader: options.ServerHeader);
         proxy.Transactions = _transactions;
         _calls.Transactions = _transactions;
@@ -146,7 +155,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
     {
         if (_calls is not null)
         {
-            _calls.HangupAll("Anchor is stopping");
+            _calls.HangupAll();
             _calls = null;
             await Task.Delay(200).ConfigureAwait(false); // let the BYEs leave
         }

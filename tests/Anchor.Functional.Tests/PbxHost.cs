@@ -44,7 +44,7 @@ internal sealed class PbxHost : IAsyncDisposable
             await Task.Delay(50);
         }
 
-        Assert.Contains(text, Output, StringComparison.Ordinal);
+        Assert.True(Output.Contains(text, StringComparison.Ordinal), $"the log lacks \"{text}\":\n{Output}");
     }
 
     public static async Task<PbxHost> StartAsync(int keepAliveSeconds = 25, int timerCSeconds = 180, Action<Dictionary<string, object?>>? configure = null,

@@ -63,9 +63,22 @@ public class TrunkTests
         Assert.Contains("ITSP-OUTBOUND 14085551212 from anchor1", itsp.Output, StringComparison.Ordinal);
         await pbx.AssertLogAsync("outbound as 14085551212 through trunk itsp");
 
-        // Every packet the caller played reached UserC through the relay, and every echo came back.
-        await pbx.AssertLogAsync($"RTP caller->called {PcapPackets}/{PcapPackets} packets (lost 0");
-        await pbx.AssertLogAsync($"called->caller {PcapPackets}/{PcapPackets} (lost 0");
+        if (!holdAndResume)
+        {
+            // Every packet the caller played reached UserC through the relay, and every echo came back.
+            await pbx.AssertLogAsync($"RTP caller->called {PcapPackets}/{PcapPackets} packets (lost 0");
+            await pbx.AssertLogAsync($"called->caller {PcapPackets}/{PcapPackets} (lost 0");
+            return;
+        }
+
+        // On hold UserC hears Anchor's music, and 101's stream is not forwarded meanwhile; on resume it is again.
+        await pbx.AssertLogAsync("101 holds itsp: music on hold to itsp");
+        await pbx.AssertLogAsync("resumed: media relayed both ways");
+        await pbx.AssertLogAsync($"RTP caller->called ");
+        var m = System.Text.RegularExpressions.Regex.Match(pbx.Output, @"RTP caller->called (\d+)/(\d+) packets");
+        int forwarded = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.Equal(PcapPackets, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+        Assert.InRange(forwarded, PcapPackets - 100, PcapPackets - 50); // the 1.5 s on hold (75 packets) went nowhere
     }
 
     [Fact]

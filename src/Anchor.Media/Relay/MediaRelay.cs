@@ -28,40 +28,45 @@ public sealed record MediaRelayOptions
 }
 
 /// <summary>
-/// The media relay: a pool of port pairs in <see cref="MediaRelayOptions.PortMin"/>–<see cref="MediaRelayOptions.PortMax"/>
-/// and the engine threads that move packets between them (each call on one thread). A call asks for a <see cref="MediaSession"/>; the session
-/// rewrites each SDP that passes and releases its ports when disposed.
+/// The media relay and Anchor's own media engine: a pool of port pairs in <see cref="MediaRelayOptions.PortMin"/>–
+/// <see cref="MediaRelayOptions.PortMax"/> and the engine threads that move packets between them and run Anchor's own
+/// streams. A call asks for a <see cref="MediaGroup"/> (its media, all on one engine thread) and takes a
+/// <see cref="MediaPort"/> from it for each party's stream; ports forward to one another, or carry a
+/// <see cref="Engine.LocalStream"/>.
 /// </summary>
 public sealed class MediaRelay : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly bool[] _pairInUse;
     private readonly RelayEngine[] _engines;
-    private readonly List<MediaSession>[] _sessions; // each list touched only by its engine's thread
+    private readonly List<MediaGroup>[] _groups; // each list touched only by its engine's thread
     private readonly ILogger _log;
     private int _nextEngine;
-    private int _activeSessions;
+    private int _activeGroups;
     private int _nextPair;
     private int _pairsInUse;
 
-    public MediaRelay(MediaRelayOptions options, ILogger log)
+    public MediaRelay(MediaRelayOptions options, ILogger log, TimeProvider? time = null)
     {
         Options = options;
         _log = log;
+        Time = time ?? TimeProvider.System;
         int first = options.PortMin + (options.PortMin % 2);
         _pairInUse = new bool[Math.Max(0, (options.PortMax - first + 1) / 2)];
         FirstPort = first;
         _engines = new RelayEngine[Math.Max(1, options.Threads)];
-        _sessions = new List<MediaSession>[_engines.Length];
+        _groups = new List<MediaGroup>[_engines.Length];
         for (int i = 0; i < _engines.Length; i++)
         {
             int index = i;
-            _sessions[i] = [];
-            _engines[i] = new RelayEngine(log, $"Anchor RTP relay {i}") { Tick = now => OnTick(index, now) };
+            _groups[i] = [];
+            _engines[i] = new RelayEngine(log, $"Anchor RTP relay {i}", Time) { Tick = now => OnTick(index, now) };
         }
     }
 
     public MediaRelayOptions Options { get; }
+
+    public TimeProvider Time { get; }
 
     public IPAddress Advertised => Options.AdvertisedAddress ?? Options.BindAddress;
 
@@ -80,22 +85,26 @@ public sealed class MediaRelay : IDisposable
         }
     }
 
-    public int ActiveSessions => Volatile.Read(ref _activeSessions);
+    public int ActiveGroups => Volatile.Read(ref _activeGroups);
 
-    /// <summary>A new call's relay; its ports are bound when the first SDP passes. Calls are spread over the relay threads.</summary>
-    public MediaSession CreateSession(string name)
+    /// <summary>Local streams running on all engine threads.</summary>
+    public int LocalStreams => _engines.Sum(e => e.LocalStreams);
+
+    /// <summary>A new call's media; its ports are taken as its parties need them. Calls are spread over the engine threads.</summary>
+    public MediaGroup CreateGroup(string name)
     {
         int index = (int)((uint)Interlocked.Increment(ref _nextEngine) % (uint)_engines.Length);
-        var session = new MediaSession(this, _engines[index], index, name);
-        Interlocked.Increment(ref _activeSessions);
-        _engines[index].Post(() => _sessions[index].Add(session));
-        return session;
+        var group = new MediaGroup(this, _engines[index], name);
+        Interlocked.Increment(ref _activeGroups);
+        _engines[index].Post(() => _groups[index].Add(group));
+        return group;
     }
 
-    internal void Forget(MediaSession session)
+    internal void Forget(MediaGroup group)
     {
-        Interlocked.Decrement(ref _activeSessions);
-        _engines[session.EngineIndex].Post(() => _sessions[session.EngineIndex].Remove(session));
+        Interlocked.Decrement(ref _activeGroups);
+        int index = Array.IndexOf(_engines, group.Engine);
+        _engines[index].Post(() => _groups[index].Remove(group));
     }
 
     /// <summary>Binds an RTP/RTCP socket pair on the next free even port; throws when the range is exhausted.</summary>
@@ -167,10 +176,10 @@ public sealed class MediaRelay : IDisposable
 
     private void OnTick(int engine, long now)
     {
-        long limit = (long)(Options.MediaTimeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
-        foreach (MediaSession s in _sessions[engine])
+        long limit = (long)(Options.MediaTimeout.TotalSeconds * Time.TimestampFrequency);
+        foreach (MediaGroup g in _groups[engine])
         {
-            s.CheckTimeout(now, limit);
+            g.CheckTimeout(now, limit);
         }
     }
 

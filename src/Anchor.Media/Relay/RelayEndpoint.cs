@@ -32,10 +32,17 @@ internal sealed unsafe class RelayEndpoint : IDisposable
     /// <summary>Slot in the engine's table (the epoll data word).</summary>
     public int Id { get; set; } = -1;
 
-    /// <summary>The same stream and kind on the other leg: where packets received here go out.</summary>
+    /// <summary>Where packets received here go out: the same stream and kind of the port this one forwards to; null: nowhere.</summary>
     public RelayEndpoint? Peer { get; set; }
 
-    public MediaSession? Session { get; set; }
+    /// <summary>Anchor's own stream that takes this party's packets instead (the RTP endpoint of a port in local mode).</summary>
+    public Engine.LocalStream? Local { get; set; }
+
+    /// <summary>The encoding (an <see cref="Engine.EncodingIds"/> id) of each payload type this party's SDP listed; 0: unknown.</summary>
+    public readonly byte[] EncodingOfPt = new byte[128];
+
+    /// <summary>The payload type this party uses for each encoding id; 0xFF: not listed.</summary>
+    public readonly byte[] PtOfEncoding = CreatePtTable();
 
     /// <summary>Where packets for this endpoint's party go (sockaddr); length 0 while unknown.</summary>
     public byte* RemoteAddr { get; }
@@ -76,6 +83,32 @@ internal sealed unsafe class RelayEndpoint : IDisposable
 
     public IPEndPoint? Remote => RemoteLength == 0 ? null : Native.ReadSockAddr(RemoteAddr, RemoteLength);
 
+    private static byte[] CreatePtTable()
+    {
+        var t = new byte[Engine.EncodingIds.Max];
+        Array.Fill(t, (byte)0xFF);
+        return t;
+    }
+
+    /// <summary>Records the payload types of this party's SDP, for rewriting between parties that number formats differently.</summary>
+    public void SetFormats(IReadOnlyList<Sdp.RtpFormat> formats)
+    {
+        Array.Clear(EncodingOfPt);
+        Array.Fill(PtOfEncoding, (byte)0xFF);
+        foreach (Sdp.RtpFormat f in formats)
+        {
+            byte id = Engine.EncodingIds.Of(f.Encoding, f.ClockRate);
+            if (id != 0 && f.PayloadType < 128)
+            {
+                EncodingOfPt[f.PayloadType] = id;
+                if (PtOfEncoding[id] == 0xFF)
+                {
+                    PtOfEncoding[id] = (byte)f.PayloadType;
+                }
+            }
+        }
+    }
+
     public void SetSignalled(IPEndPoint? ep)
     {
         if (ep is null || ep.AddressFamily != _socket.AddressFamily)
@@ -97,7 +130,7 @@ internal sealed unsafe class RelayEndpoint : IDisposable
     }
 
     /// <summary>RFC 3550 A.1 sequence tracking (simplified: no probation) and A.8 interarrival jitter.</summary>
-    public void AccountRtp(byte* packet, int length, long nowTicks)
+    public void AccountRtp(byte* packet, int length, long nowTicks, long ticksPerSecond)
     {
         if (IsRtcp || length < 12 || (packet[0] >> 6) != 2)
         {
@@ -139,7 +172,7 @@ internal sealed unsafe class RelayEndpoint : IDisposable
         }
 
         // Jitter in timestamp units: arrival time converted to the stream's clock.
-        long arrival = (long)(nowTicks * (double)ClockRate / System.Diagnostics.Stopwatch.Frequency);
+        long arrival = (long)(nowTicks * (double)ClockRate / ticksPerSecond);
         long transit = arrival - ts;
         if (HasTransit)
         {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Anchor.Media.Engine;
 using Microsoft.Extensions.Logging;
 
 namespace Anchor.Media.Relay;
@@ -10,7 +10,8 @@ namespace Anchor.Media.Relay;
 /// <see cref="Batch"/> datagrams per recvmmsg, checks and counts them, and sends them on from the paired socket with one
 /// sendmmsg. Buffers, iovecs and message headers are native memory allocated once; nothing is allocated per packet.
 /// Control (adding, changing and removing endpoints) is queued to this thread and woken through an eventfd, so the
-/// endpoint state has a single writer.
+/// endpoint state has a single writer. The same thread runs Anchor's own streams (<see cref="LocalStream"/>) on a
+/// 20 ms <see cref="PacingWheel{T}"/>: epoll_wait sleeps until the next frame is due, at most.
 /// </summary>
 internal sealed unsafe class RelayEngine : IDisposable
 {
@@ -33,10 +34,12 @@ internal sealed unsafe class RelayEngine : IDisposable
     private readonly Native.MMsgHdr* _recv;
     private readonly Native.MMsgHdr* _send;
     private readonly byte* _events;
+    private readonly PacingWheel<LocalStream> _wheel = new();
     private volatile bool _stopping;
 
-    public RelayEngine(ILogger log, string name)
+    public RelayEngine(ILogger log, string name, TimeProvider? time = null)
     {
+        Time = time ?? TimeProvider.System;
         if (!Native.IsSupported)
         {
             throw new PlatformNotSupportedException("The media relay needs 64-bit Linux (epoll, recvmmsg, sendmmsg)");
@@ -74,8 +77,33 @@ internal sealed unsafe class RelayEngine : IDisposable
         _thread.Start();
     }
 
+    /// <summary>The engine's one clock (packet times, media timeouts, the 20 ms frames of local streams).</summary>
+    public TimeProvider Time { get; }
+
     /// <summary>Called on the engine thread about once a second with the current time, for media timeouts.</summary>
     public Action<long>? Tick { get; set; }
+
+    /// <summary>Local streams on this engine's clock.</summary>
+    public int LocalStreams => _wheel.Count;
+
+    public long NowMs => Time.GetTimestamp() * 1000 / Time.TimestampFrequency;
+
+    /// <summary>Engine thread only: starts a local stream's 20 ms clock.</summary>
+    public void Attach(LocalStream stream) => stream.Attach(NowMs, _wheel);
+
+    /// <summary>Engine thread only: stops it.</summary>
+    public void Detach(LocalStream stream) => stream.Detach(_wheel);
+
+    /// <summary>Engine thread only: sends one datagram from <paramref name="from"/>'s socket to its party. False when it did not go.</summary>
+    public bool SendFrom(RelayEndpoint from, byte* data, int length)
+    {
+        if (from.RemoteLength == 0)
+        {
+            return false;
+        }
+
+        return Native.SendTo(from.Fd, data, (nuint)length, Native.MSG_DONTWAIT, from.RemoteAddr, (uint)from.RemoteLength) == length;
+    }
 
     public int EndpointCount { get; private set; }
 
@@ -101,7 +129,7 @@ internal sealed unsafe class RelayEngine : IDisposable
         }
 
         ep.Id = id;
-        ep.LastPacketTicks = Stopwatch.GetTimestamp();
+        ep.LastPacketTicks = Time.GetTimestamp();
         Register(ep.Fd, id);
         EndpointCount++;
     }
@@ -135,12 +163,15 @@ internal sealed unsafe class RelayEngine : IDisposable
 
     private void Run()
     {
-        long nextTick = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+        long frequency = Time.TimestampFrequency;
+        long nextTick = Time.GetTimestamp() + frequency;
         int stride = Native.EpollEventSize;
         int dataOffset = Native.EpollDataOffset;
+        Action<LocalStream, int> tickStream = (s, skipped) => s.Tick(NowMs, skipped);
         while (!_stopping)
         {
-            int n = Native.EpollWait(_epoll, _events, MaxEvents, 250);
+            int wait = _wheel.MsUntilNext(NowMs);
+            int n = Native.EpollWait(_epoll, _events, MaxEvents, wait < 0 ? 250 : wait);
             if (n < 0 && Marshal.GetLastPInvokeError() != Native.EINTR)
             {
                 _log.LogError("epoll_wait failed: errno {Errno}; the relay stops", Marshal.GetLastPInvokeError());
@@ -164,10 +195,15 @@ internal sealed unsafe class RelayEngine : IDisposable
                 }
             }
 
-            long now = Stopwatch.GetTimestamp();
+            if (_wheel.Count > 0)
+            {
+                _wheel.Run(NowMs, tickStream);
+            }
+
+            long now = Time.GetTimestamp();
             if (now >= nextTick)
             {
-                nextTick = now + Stopwatch.Frequency;
+                nextTick = now + frequency;
                 try
                 {
                     Tick?.Invoke(now);
@@ -214,8 +250,9 @@ internal sealed unsafe class RelayEngine : IDisposable
                 return;
             }
 
-            long now = Stopwatch.GetTimestamp();
+            long now = Time.GetTimestamp();
             RelayEndpoint? peer = ep.Peer;
+            LocalStream? local = ep.Local;
             int count = 0;
             for (int i = 0; i < k; i++)
             {
@@ -237,11 +274,26 @@ internal sealed unsafe class RelayEngine : IDisposable
                 ep.Bytes += len;
                 ep.LastPacketTicks = now;
                 byte* data = _buffers + (i * BufferSize);
-                ep.AccountRtp(data, len, now);
+                ep.AccountRtp(data, len, now, Time.TimestampFrequency);
+                if (local is not null)
+                {
+                    if (!ep.IsRtcp)
+                    {
+                        local.OnPacket(data, len); // Anchor is this party's other side: nothing is forwarded
+                    }
+
+                    continue;
+                }
+
                 if (peer is null || peer.RemoteLength == 0)
                 {
                     ep.Dropped++;
                     continue;
+                }
+
+                if (!ep.IsRtcp && len >= 12)
+                {
+                    RewritePayloadType(data, ep, peer);
                 }
 
                 _sendIov[count].Base = data;
@@ -273,6 +325,26 @@ internal sealed unsafe class RelayEngine : IDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// RFC 4733 §2.1 for a B2BUA: when the two parties numbered a format differently (telephone-event as 101 on one
+    /// side and 96 on the other), the payload type is rewritten to the receiver's number. Two lookups per packet.
+    /// </summary>
+    private static void RewritePayloadType(byte* data, RelayEndpoint from, RelayEndpoint to)
+    {
+        int pt = data[1] & 0x7F;
+        byte encoding = from.EncodingOfPt[pt];
+        if (encoding == 0)
+        {
+            return;
+        }
+
+        byte mapped = to.PtOfEncoding[encoding];
+        if (mapped != 0xFF && mapped != pt)
+        {
+            data[1] = (byte)((data[1] & 0x80) | mapped);
         }
     }
 

@@ -13,6 +13,14 @@ public enum MediaDirection
     Inactive,
 }
 
+/// <summary>One payload format of an m= line (RFC 4566 §6 a=rtpmap, a=fmtp; RFC 3551's static types without them).</summary>
+public sealed record RtpFormat(int PayloadType, string Encoding, int ClockRate, string? Parameters = null)
+{
+    /// <summary>Whether this is <paramref name="encoding"/> at <paramref name="clockRate"/> (encoding names are case-insensitive, §6).</summary>
+    public bool Is(string encoding, int clockRate = 8000) =>
+        Encoding.Equals(encoding, StringComparison.OrdinalIgnoreCase) && ClockRate == clockRate;
+}
+
 /// <summary>What one m= section says about where its sender wants media sent.</summary>
 public sealed record MediaStream(
     int Index,
@@ -24,6 +32,15 @@ public sealed record MediaStream(
     MediaDirection Direction,
     int ClockRate)
 {
+    /// <summary>The formats in the order the m= line lists them (the sender's preference).</summary>
+    public IReadOnlyList<RtpFormat> Formats { get; init; } = [];
+
+    /// <summary>The format with this encoding, if listed (telephone-event: the DTMF payload type, whatever its number).</summary>
+    public RtpFormat? Find(string encoding, int clockRate = 8000) => Formats.FirstOrDefault(f => f.Is(encoding, clockRate));
+
+    /// <summary>Whether the stream puts its party on hold (RFC 3264 §8.4: sendonly or inactive, or the old c=0.0.0.0).</summary>
+    public bool IsHold => !Disabled && (NullAddress || Direction is MediaDirection.SendOnly or MediaDirection.Inactive);
+
     /// <summary>Port 0 rejects or disables the stream (RFC 3264 §6, §8.2).</summary>
     public bool Disabled => Port == 0;
 
@@ -133,6 +150,8 @@ public sealed class SessionDescription
             int clock = 8000;
             bool clockFound = false;
             string firstFormat = m.Length > 3 ? m[3] : "";
+            var rtpmap = new Dictionary<int, (string Encoding, int Clock)>();
+            var fmtp = new Dictionary<int, string>();
             for (i++; i < lines.Count && lines[i][0] != 'm'; i++)
             {
                 string line = lines[i];
@@ -157,15 +176,25 @@ public sealed class SessionDescription
                 {
                     direction = d;
                 }
-                else if (!clockFound && line.StartsWith("a=rtpmap:" + firstFormat + " ", StringComparison.Ordinal))
+                else if (line.StartsWith("a=rtpmap:", StringComparison.Ordinal) && line.IndexOf(' ', StringComparison.Ordinal) is int sp and > 9)
                 {
                     // a=rtpmap:<pt> <encoding>/<clock rate>[/<channels>]
-                    string[] enc = line[(line.IndexOf(' ', StringComparison.Ordinal) + 1)..].Split('/');
-                    if (enc.Length >= 2 && int.TryParse(enc[1], NumberStyles.None, CultureInfo.InvariantCulture, out int rate) && rate > 0)
+                    string[] enc = line[(sp + 1)..].Split('/');
+                    if (enc.Length >= 2 && int.TryParse(enc[1], NumberStyles.None, CultureInfo.InvariantCulture, out int rate) && rate > 0
+                        && int.TryParse(line.AsSpan(9, sp - 9), NumberStyles.None, CultureInfo.InvariantCulture, out int pt) && pt < 128)
                     {
-                        clock = rate;
-                        clockFound = true;
+                        rtpmap[pt] = (enc[0], rate);
+                        if (!clockFound && line.AsSpan(9, sp - 9).SequenceEqual(firstFormat))
+                        {
+                            clock = rate;
+                            clockFound = true;
+                        }
                     }
+                }
+                else if (line.StartsWith("a=fmtp:", StringComparison.Ordinal) && line.IndexOf(' ', StringComparison.Ordinal) is int fs and > 7
+                    && int.TryParse(line.AsSpan(7, fs - 7), NumberStyles.None, CultureInfo.InvariantCulture, out int fpt))
+                {
+                    fmtp[fpt] = line[(fs + 1)..];
                 }
             }
 
@@ -175,7 +204,17 @@ public sealed class SessionDescription
                 return false;
             }
 
-            streams.Add(new MediaStream(mIndex, m[0], address, port, rtcp, m[2], direction, clock));
+            var formats = new List<RtpFormat>();
+            for (int f = 3; f < m.Length; f++)
+            {
+                if (int.TryParse(m[f], NumberStyles.None, CultureInfo.InvariantCulture, out int pt) && pt < 128)
+                {
+                    (string enc, int rate) = rtpmap.TryGetValue(pt, out var r) ? r : StaticFormat(pt);
+                    formats.Add(new RtpFormat(pt, enc, rate, fmtp.GetValueOrDefault(pt)));
+                }
+            }
+
+            streams.Add(new MediaStream(mIndex, m[0], address, port, rtcp, m[2], direction, clock) { Formats = formats });
         }
 
         sdp = new SessionDescription(lines, streams);
@@ -298,6 +337,19 @@ public sealed class SessionDescription
         };
         return direction >= 0;
     }
+
+    /// <summary>RFC 3551 §6: the static payload types a phone may list without a=rtpmap.</summary>
+    private static (string Encoding, int Clock) StaticFormat(int pt) => pt switch
+    {
+        0 => ("PCMU", 8000),
+        3 => ("GSM", 8000),
+        4 => ("G723", 8000),
+        8 => ("PCMA", 8000),
+        9 => ("G722", 8000),
+        13 => ("CN", 8000),
+        18 => ("G729", 8000),
+        _ => ("", 0),
+    };
 
     private static string Truncate(string s) => s.Length <= 60 ? s : s[..60] + "...";
 }

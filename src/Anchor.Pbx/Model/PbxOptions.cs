@@ -29,6 +29,9 @@ public sealed record PbxOptions
     /// <summary>Which calls get their RTP relayed by Anchor (the seam for the media relay of the trunk issue).</summary>
     public MediaAnchoring MediaAnchoring { get; init; } = MediaAnchoring.Trunk;
 
+    /// <summary>The star codes Anchor answers itself.</summary>
+    public Routing.FeatureCodes FeatureCodes { get; init; } = new();
+
     /// <summary>The Server / User-Agent header value.</summary>
     public string ServerHeader { get; init; } = "Anchor";
 }

@@ -1,17 +1,21 @@
+using Anchor.Sip.Dialogs;
 using Anchor.Sip.Message;
 using Anchor.Sip.Transactions;
+using Anchor.Sip.Transport;
 
 namespace Anchor.Pbx.Proxy;
 
 /// <summary>
-/// One forked copy of a request (§16.6) and what became of it. It is its own client-transaction user, so a failure
+/// One forked copy of a request (§16.6) and what became of it: CANCEL after a provisional and Timer C come from
+/// <see cref="InviteBranch"/>, shared with the forking UAC. It is its own client-transaction user, so a failure
 /// reported while the request is still being sent already knows its branch.
 /// </summary>
-internal sealed class ProxyBranch : IClientTransactionUser
+internal sealed class ProxyBranch : InviteBranch
 {
     private readonly ProxyCore _core;
 
-    public ProxyBranch(ProxyCore core, ProxyContext context)
+    public ProxyBranch(ProxyCore core, ProxyContext context, TransactionLayer layer, SipEndPoint destination, TimeSpan timerC)
+        : base(layer, destination, timerC)
     {
         _core = core;
         Context = context;
@@ -19,27 +23,12 @@ internal sealed class ProxyBranch : IClientTransactionUser
 
     public ProxyContext Context { get; }
 
-    public ProxyCore Core => _core;
+    /// <summary>§16.8 for the owner's lock: true when the branch was CANCELed, false when it now counts as a 408.</summary>
+    public bool CancelOrTimeOut() => CancelOnTimerC();
 
-    public ClientTransaction? Transaction { get; set; }
+    public override void OnResponse(ClientTransaction transaction, SipMessage response) => _core.OnBranchResponse(this, response);
 
-    /// <summary>The highest provisional status seen (a CANCEL is only sent once the branch has answered, §9.1).</summary>
-    public int Provisional { get; set; }
+    public override void OnFailure(ClientTransaction transaction, ClientTransactionError error) => _core.OnBranchFailure(this, error);
 
-    /// <summary>The final status, 0 while pending.</summary>
-    public int Final { get; set; }
-
-    /// <summary>CANCEL wanted; sent as soon as the branch has a provisional response.</summary>
-    public bool CancelWanted { get; set; }
-
-    public bool CancelSent { get; set; }
-
-    /// <summary>Timer C of an INVITE branch (§16.8); disposed when the branch ends.</summary>
-    public ITimer? TimerC { get; set; }
-
-    public bool IsPending => Final == 0;
-
-    public void OnResponse(ClientTransaction transaction, SipMessage response) => _core.OnBranchResponse(this, transaction, response);
-
-    public void OnFailure(ClientTransaction transaction, ClientTransactionError error) => _core.OnBranchFailure(this, error);
+    protected override void OnTimerC() => _core.OnTimerC(this);
 }

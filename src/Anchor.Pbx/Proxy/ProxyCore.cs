@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using Anchor.Pbx.Location;
 using Anchor.Pbx.Model;
-using Anchor.Sip.Auth;
+using Anchor.Sip.Dialogs;
 using Anchor.Sip.Editing;
 using Anchor.Sip.Message;
 using Anchor.Sip.Parsing;
@@ -35,15 +35,12 @@ public sealed class ProxyCore
     private readonly LocationService _location;
     private readonly LocalAddresses _local;
     private readonly ILogger _log;
-    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<ServerTransaction, ProxyContext> _contexts = new();
     private readonly DialogTokens _tokens;
     private TransactionLayer? _transactions;
 
-    public ProxyCore(PbxOptions options, ExtensionAuth auth, LocationService location, LocalAddresses local, DialogTokens tokens, ILogger log,
-        TimeProvider? time = null)
+    public ProxyCore(PbxOptions options, ExtensionAuth auth, LocationService location, LocalAddresses local, DialogTokens tokens, ILogger log)
     {
-        _time = time ?? TimeProvider.System;
         _tokens = tokens;
         _options = options;
         _auth = auth;
@@ -61,8 +58,11 @@ public sealed class ProxyCore
 
     public ElementCapabilities Allowed => Capabilities;
 
-    /// <summary>The back-to-back side: calls beyond the office (dial plan, trunks) and anchored internal calls.</summary>
-    public Calls.CallManager? Calls { get; set; }
+    /// <summary>Decides what an initial request is for (proxy, application, refusal); set by the host.</summary>
+    public Routing.Router? Router { get; set; }
+
+    /// <summary>Runs the calls the router gives to applications; set by the host.</summary>
+    public Calls.CallHost? Calls { get; set; }
 
     public void OnRequest(ServerTransaction tx)
     {
@@ -116,40 +116,38 @@ public sealed class ProxyCore
             return;
         }
 
-        if (!_local.IsLocal(req.RequestUri) || !req.RequestUri.HasUser)
+        if (!_local.IsLocal(req.RequestUri) || !req.RequestUri.HasUser || Router is null)
         {
-            // Calls beyond the office go through trunks and the dial plan (a later issue); nothing else is routable.
-            tx.Respond(404, "Not Found");
+            tx.Respond(404, "Not Found"); // only what Anchor serves is routable: its users, its codes, its dial plan
             return;
         }
 
         string target = req.RequestUri.UserUnescaped;
-        if (!_auth.IsExtension(target))
+        switch (Router.Route(tx, user, target))
         {
-            // Extensions take precedence; anything else dialed goes through the dial plan to a trunk.
-            if (req.Method == SipMethod.Invite && Calls is not null && Calls.TryOutbound(tx, user, target))
-            {
+            case Routing.RejectDecision r:
+                tx.Respond(r.Status, r.Reason);
                 return;
-            }
-
-            tx.Respond(404, "Not Found");
-            return;
+            case Routing.ApplicationDecision app when Calls is not null:
+                Start(tx, app);
+                return;
+            case Routing.ProxyDecision p:
+                Fork(tx, fromUser, target, p.Bindings);
+                return;
+            default:
+                tx.Respond(500, "Server Internal Error");
+                return;
         }
+    }
 
-        if (req.Method == SipMethod.Invite && Calls is { AnchorsInternal: true })
-        {
-            Calls.Internal(tx, user, target);
-            return;
-        }
+    /// <summary>Hands the call to its application (the release of what the router took runs when the call ends).</summary>
+    public void Start(ServerTransaction tx, Routing.ApplicationDecision app) =>
+        Calls!.Start(tx, app.Application, app.Info, app.CallerFacesTrunk, app.Release);
 
-        IReadOnlyList<Binding> bindings = _location.Lookup(target);
-        if (bindings.Count == 0)
-        {
-            _log.LogInformation("{Method} from {From} to {To}: not registered", MethodName(req), fromUser, target);
-            tx.Respond(480, "Temporarily Unavailable");
-            return;
-        }
-
+    /// <summary>§16.6: a copy of the request to each contact of the called extension, Record-Routed when it creates a dialog.</summary>
+    private void Fork(ServerTransaction tx, string fromUser, string target, IReadOnlyList<Binding> bindings)
+    {
+        SipMessage req = tx.Request;
         _log.LogInformation("{Method} from {From} to {To}: {Count} contact(s)", MethodName(req), fromUser, target, bindings.Count);
         var ctx = new ProxyContext(tx);
         _contexts[tx] = ctx;
@@ -219,7 +217,7 @@ public sealed class ProxyCore
             ctx.CancelRequested = true;
             foreach (ProxyBranch b in ctx.Branches)
             {
-                CancelBranch(b);
+                b.Cancel();
             }
         }
     }
@@ -240,7 +238,7 @@ public sealed class ProxyCore
         }
     }
 
-    internal void OnBranchResponse(ProxyBranch branch, ClientTransaction tx, SipMessage response)
+    internal void OnBranchResponse(ProxyBranch branch, SipMessage response)
     {
         ProxyContext ctx = branch.Context;
         int status = response.StatusCode;
@@ -248,16 +246,7 @@ public sealed class ProxyCore
         {
             if (status < 200)
             {
-                branch.Provisional = Math.Max(branch.Provisional, status);
-                if (status > 100)
-                {
-                    branch.TimerC?.Change(_options.TimerC, Timeout.InfiniteTimeSpan); // §16.7 step 2
-                }
-
-                if (branch.CancelWanted)
-                {
-                    CancelBranch(branch);
-                }
+                branch.NoteProvisional(status); // restarts Timer C, sends a CANCEL that was waiting
 
                 // §16.7 step 5: provisional responses other than 100 go upstream while nothing final has.
                 if (status > 100 && !ctx.Finished)
@@ -268,12 +257,7 @@ public sealed class ProxyCore
                 return;
             }
 
-            if (branch.IsPending)
-            {
-                branch.Final = status;
-                branch.TimerC?.Dispose();
-            }
-
+            branch.NoteFinal(status);
             if (status < 300)
             {
                 // Every 2xx goes upstream, even after another branch answered (§16.7 step 5): the caller ACKs and BYEs extras.
@@ -286,20 +270,20 @@ public sealed class ProxyCore
                     {
                         if (other != branch)
                         {
-                            CancelBranch(other);
+                            other.Cancel();
                         }
                     }
                 }
             }
             else if (!ctx.Finished)
             {
-                ctx.Consider(response);
+                ctx.Best.Consider(response);
                 if (status >= 600)
                 {
                     // §16.7 step 6: a 6xx ends the search.
                     foreach (ProxyBranch other in ctx.Branches)
                     {
-                        CancelBranch(other);
+                        other.Cancel();
                     }
                 }
             }
@@ -319,17 +303,14 @@ public sealed class ProxyCore
             }
 
             // §16.7 step 2 / §16.8: a timed-out branch counts as a 408; an unreachable one as 480 (the phone is gone, §16.9).
-            branch.Final = error == ClientTransactionError.Timeout ? 408 : 480;
-            branch.TimerC?.Dispose();
-            ctx.SyntheticStatus = ctx.SyntheticStatus == 0 ? branch.Final : Math.Min(ctx.SyntheticStatus, branch.Final);
+            int status = error == ClientTransactionError.Timeout ? 408 : 480;
+            branch.NoteFinal(status);
+            ctx.Best.ConsiderSynthetic(status);
             FinishIfDone(ctx);
         }
     }
 
-    /// <summary>
-    /// §16.8: Timer C fired. A branch that has rung is CANCELed (its 487 then ends it); one that never answered at all
-    /// counts as a 408.
-    /// </summary>
+    /// <summary>§16.8: Timer C fired. A branch that has rung is CANCELed (its 487 then ends it); one that never answered counts as a 408.</summary>
     internal void OnTimerC(ProxyBranch branch)
     {
         ProxyContext ctx = branch.Context;
@@ -341,15 +322,11 @@ public sealed class ProxyCore
             }
 
             _log.LogInformation("Timer C: no final answer from a branch of {CallId} in {TimerC}", ctx.Server.Request.CallIdString, _options.TimerC);
-            if (branch.Provisional > 0)
+            if (!branch.CancelOrTimeOut())
             {
-                CancelBranch(branch);
-                return;
+                ctx.Best.ConsiderSynthetic(408);
+                FinishIfDone(ctx);
             }
-
-            branch.Final = 408;
-            ctx.SyntheticStatus = ctx.SyntheticStatus == 0 ? 408 : Math.Min(ctx.SyntheticStatus, 408);
-            FinishIfDone(ctx);
         }
     }
 
@@ -368,50 +345,36 @@ public sealed class ProxyCore
         }
 
         ctx.Finished = true;
-        if (ctx.Best is { } best && (ctx.SyntheticStatus == 0 || best.StatusCode / 100 <= ctx.SyntheticStatus / 100 || best.StatusCode >= 600))
+        BestResponse best = ctx.Best;
+        if (best.Response is { } response)
         {
-            if (best.StatusCode == 503)
+            if (best.Status == 503)
             {
                 ctx.Server.Respond(500, "Server Internal Error"); // §16.7 step 6: 503 is never relayed
             }
             else
             {
-                ctx.Server.Respond(best.StatusCode, Upstream(best));
+                ctx.Server.Respond(best.Status, Upstream(response));
             }
 
             return;
         }
 
-        int status = ctx.CancelRequested ? 487 : ctx.SyntheticStatus == 0 ? 500 : ctx.SyntheticStatus;
-        ctx.Server.Respond(status, status switch
-        {
-            487 => "Request Terminated",
-            408 => "Request Timeout",
-            480 => "Temporarily Unavailable",
-            _ => "Server Internal Error",
-        });
+        int status = ctx.CancelRequested ? 487 : best.Status == 0 ? 500 : best.Status;
+        ctx.Server.Respond(status, ReasonPhrases.For(status));
     }
 
     /// <param name="token">The Record-Route token (<see cref="DialogTokens"/>) when the request creates a dialog; null: no Record-Route.</param>
     private void StartBranch(ProxyContext ctx, ReadOnlySpan<byte> requestUri, SipEndPoint dest, string? token, bool stripRoute)
     {
-        var branch = new ProxyBranch(this, ctx);
+        var branch = new ProxyBranch(this, ctx, Transactions, dest, ctx.Server.IsInvite ? _options.TimerC : TimeSpan.Zero);
         ctx.Branches.Add(branch);
         byte[] bytes = Edit(ctx.Server.Request, ctx.Server.From, requestUri, dest, token, stripRoute);
-        if (ctx.Server.IsInvite)
+        if (!branch.Send(bytes))
         {
-            branch.TimerC = _time.CreateTimer(static b => ((ProxyBranch)b!).Core.OnTimerC((ProxyBranch)b!), branch, _options.TimerC, Timeout.InfiniteTimeSpan);
-        }
-
-        try
-        {
-            branch.Transaction = Transactions.SendRequest(bytes, dest, branch);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            _log.LogWarning(e, "Could not forward {Method}", MethodName(ctx.Server.Request));
+            _log.LogWarning("Could not forward {Method} to {Destination}", MethodName(ctx.Server.Request), dest);
             branch.Final = 500;
-            ctx.SyntheticStatus = 500;
+            ctx.Best.ConsiderSynthetic(500);
         }
     }
 
@@ -450,25 +413,6 @@ public sealed class ProxyCore
         }
 
         return e.ToArray();
-    }
-
-    /// <summary>CANCEL a branch once it has a provisional answer; until then remember that it is wanted (§9.1).</summary>
-    private void CancelBranch(ProxyBranch b)
-    {
-        if (!b.IsPending || b.CancelSent || b.Transaction is null || !b.Transaction.IsInvite)
-        {
-            return;
-        }
-
-        if (b.Provisional == 0)
-        {
-            b.CancelWanted = true;
-            return;
-        }
-
-        b.CancelSent = true;
-        byte[] cancel = SipRequestFactory.Cancel(b.Transaction.Request);
-        Transactions.SendRequest(cancel, b.Transaction.Destination, IgnoreResponses.Instance);
     }
 
     private static byte[] Upstream(SipMessage response) => new MessageEditor(response).PopVia().ToArray();
@@ -541,7 +485,7 @@ public sealed class ProxyCore
             return Refuse(req, source, "a next hop that is neither the caller nor a registered phone");
         }
 
-        if (Calls?.TrunkFrom(dest.EndPoint) is not null)
+        if (Router?.TrunkFrom(dest.EndPoint) is not null)
         {
             return Refuse(req, source, "a next hop that is a trunk's proxy");
         }

@@ -1,7 +1,7 @@
 namespace Anchor.Sip.Transactions;
 
 /// <summary>Receives timer expiries from <see cref="SipTimerQueue"/>. <paramref name="generation"/> lets the target ignore a timer it has since re-armed or cancelled.</summary>
-internal interface ITimerTarget
+public interface ITimerTarget
 {
     void OnTimer(int timer, int generation);
 }

@@ -6,7 +6,7 @@ namespace Anchor.Sip.Transactions;
 /// its generation and ignores the stale expiry (no allocation, no search). Runs on <see cref="TimeProvider"/>, so tests
 /// drive every transaction timer with a fake clock.
 /// </summary>
-internal sealed class SipTimerQueue : IDisposable
+public sealed class SipTimerQueue : IDisposable
 {
     private readonly TimeProvider _time;
     private readonly PriorityQueue<Entry, long> _queue = new();
@@ -32,6 +32,9 @@ internal sealed class SipTimerQueue : IDisposable
         }
     }
 
+    public TimeProvider Time => _time;
+
+    /// <summary>Calls <paramref name="target"/> with (<paramref name="timer"/>, <paramref name="generation"/>) after <paramref name="delay"/>.</summary>
     public void Schedule(TimeSpan delay, ITimerTarget target, int timer, int generation)
     {
         long now = _time.GetTimestamp();

@@ -61,7 +61,8 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
 
     public int ClientTransactionCount => _client.Count;
 
-    internal SipTimerQueue TimerQueue { get; }
+    /// <summary>The stack's one timer queue: transaction users (dialogs, calls, applications) schedule on it too.</summary>
+    public SipTimerQueue TimerQueue { get; }
 
     public void OnMessage(SipMessage message, ReceivedFrom from)
     {

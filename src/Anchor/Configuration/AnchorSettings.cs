@@ -21,6 +21,15 @@ public sealed class AnchorSettings
     public List<DialPlanRuleSettings> DialPlan { get; set; } = [];
 
     public SecuritySettings Security { get; set; } = new();
+
+    public FeatureCodesSettings FeatureCodes { get; set; } = new();
+}
+
+/// <summary>The star codes Anchor answers itself.</summary>
+public sealed class FeatureCodesSettings
+{
+    /// <summary>The echo test (Asterisk's convention).</summary>
+    public string EchoTest { get; set; } = "*43";
 }
 
 /// <summary>Defences (docs/security.md): all on by default.</summary>
@@ -87,6 +96,12 @@ public sealed class MediaSettings
 
     /// <summary>Relay threads (each call on one); 0: one per core, at most four.</summary>
     public int Threads { get; set; }
+
+    /// <summary>Folder of the spoken prompts (WAV, 8 kHz mono); null: the shipped English set beside the executable.</summary>
+    public string? Prompts { get; set; }
+
+    /// <summary>Music on hold: WAV files or folders of them, played in turn and looped; empty: the shipped track.</summary>
+    public List<string> MusicOnHold { get; set; } = [];
 }
 
 public sealed class StorageSettings

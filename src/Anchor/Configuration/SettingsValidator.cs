@@ -60,6 +60,7 @@ public static class SettingsValidator
         }
 
         ValidateSecurity(s.Security, errors);
+        ValidateFeatureCodes(s, numbers, errors);
         var trunks = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (int i = 0; i < s.Trunks.Count; i++)
         {
@@ -233,6 +234,19 @@ public static class SettingsValidator
         if (sec.ServerHeader is { } h && (h.Length == 0 || h.Any(char.IsControl)))
         {
             errors.Add("Security:ServerHeader: must be a non-empty single line");
+        }
+    }
+
+    private static void ValidateFeatureCodes(AnchorSettings s, HashSet<string> extensions, List<string> errors)
+    {
+        string code = s.FeatureCodes.EchoTest;
+        if (string.IsNullOrEmpty(code) || code.Length > 10 || !code.All(c => char.IsAsciiDigit(c) || c is '*' or '#'))
+        {
+            errors.Add($"FeatureCodes:EchoTest: \"{code}\" must be up to 10 digits, * and #");
+        }
+        else if (extensions.Contains(code))
+        {
+            errors.Add($"FeatureCodes:EchoTest: \"{code}\" is also an extension number (Extensions)");
         }
     }
 

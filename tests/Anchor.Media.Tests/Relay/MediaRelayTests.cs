@@ -22,16 +22,29 @@ public sealed class MediaRelayTests : IDisposable
             NullLogger.Instance);
     }
 
+    /// <summary>A two-party bridge as the PBX makes one: a port per party, each forwarding to the other.</summary>
+    private static (MediaPort A, MediaPort B) Bridge(MediaGroup g, Socket a, Socket b)
+    {
+        MediaPort pa = g.AddPort("A");
+        MediaPort pb = g.AddPort("B");
+        pa.SetRemote(Sdp(a).Streams[0], expectMedia: true);
+        pb.SetRemote(Sdp(b).Streams[0], expectMedia: true);
+        pa.ForwardTo(pb);
+        pb.ForwardTo(pa);
+        return (pa, pb);
+    }
+
+    private static IPEndPoint At(MediaPort p) => new(IPAddress.Loopback, p.Port);
+
     [Fact]
     public async Task Relays_both_ways_and_rewrites_sdp()
     {
         Socket a = Party();
         Socket b = Party();
-        using MediaSession session = _relay.CreateSession("t1");
-        byte[] toB = session.Apply(Leg.A, Sdp(a));
-        byte[] toA = session.Apply(Leg.B, Sdp(b));
-        IPEndPoint relayForB = Target(toB);
-        IPEndPoint relayForA = Target(toA);
+        using MediaGroup group = _relay.CreateGroup("t1");
+        (MediaPort pa, MediaPort pb) = Bridge(group, a, b);
+        IPEndPoint relayForB = Target(Sdp(a).Rewrite(IPAddress.Loopback, [pb.Port])); // what B is told: A's SDP, pointing at B's port
+        IPEndPoint relayForA = Target(Sdp(b).Rewrite(IPAddress.Loopback, [pa.Port]));
         Assert.NotEqual(relayForA.Port, relayForB.Port);
         Assert.Equal(0, relayForA.Port % 2);
 
@@ -48,11 +61,11 @@ public sealed class MediaRelayTests : IDisposable
         Socket bRtcp = _sockets[^1];
         Assert.Equal("rtcp-from-a", Encoding.ASCII.GetString(await ReceiveAsync(bRtcp)));
 
-        StreamCounters fromA = session.Counters(Leg.A)[0];
+        StreamCounters fromA = pa.Counters();
         Assert.Equal(20, fromA.Packets);
         Assert.Equal(20, fromA.Forwarded);
         Assert.Equal(0, fromA.Lost);
-        Assert.Equal(20, session.Counters(Leg.B)[0].Forwarded);
+        Assert.Equal(20, pb.Counters().Forwarded);
     }
 
     [Fact]
@@ -62,21 +75,22 @@ public sealed class MediaRelayTests : IDisposable
         Socket aReal = Party(); // where A's packets really come from
         Socket b = Party();
         Socket stranger = Party(IPAddress.Parse("127.0.0.2")); // another host
-        using MediaSession session = _relay.CreateSession("t2");
-        IPEndPoint relayForB = Target(session.Apply(Leg.A, Sdp(a)));
-        IPEndPoint relayForA = Target(session.Apply(Leg.B, Sdp(b)));
+        using MediaGroup group = _relay.CreateGroup("t2");
+        (MediaPort pa, MediaPort pb) = Bridge(group, a, b);
+        IPEndPoint relayForB = At(pb);
+        IPEndPoint relayForA = At(pa);
 
         aReal.SendTo(Rtp(1, 0), relayForA);
         await ReceiveAsync(b);
         b.SendTo(Rtp(7, 0), relayForB);
         Assert.Equal(7, Seq(await ReceiveAsync(aReal))); // latched: B's media reaches A where A really is
-        Assert.Equal(((IPEndPoint)aReal.LocalEndPoint!).Port, session.Counters(Leg.A)[0].Remote!.Port);
+        Assert.Equal(((IPEndPoint)aReal.LocalEndPoint!).Port, pa.Counters().Remote!.Port);
 
         // A stranger on another host cannot take the stream over once it is latched.
         stranger.SendTo(Rtp(99, 0), relayForA);
         aReal.SendTo(Rtp(2, 160), relayForA);
         Assert.Equal(2, Seq(await ReceiveAsync(b)));
-        await WaitForAsync(() => session.Counters(Leg.A)[0].Rejected == 1);
+        await WaitForAsync(() => pa.Counters().Rejected == 1);
         b.SendTo(Rtp(8, 160), relayForB);
         Assert.Equal(8, Seq(await ReceiveAsync(aReal)));
 
@@ -92,16 +106,16 @@ public sealed class MediaRelayTests : IDisposable
     {
         Socket a = Party();
         Socket b = Party();
-        using MediaSession session = _relay.CreateSession("t3");
-        session.Apply(Leg.A, Sdp(a));
-        IPEndPoint relayForA = Target(session.Apply(Leg.B, Sdp(b)));
+        using MediaGroup group = _relay.CreateGroup("t3");
+        (MediaPort pa, _) = Bridge(group, a, b);
+        IPEndPoint relayForA = At(pa);
         foreach (ushort seq in new ushort[] { 65530, 65531, 65533, 65535, 0, 1, 4 })
         {
             a.SendTo(Rtp(seq, 0), relayForA);
             await ReceiveAsync(b);
         }
 
-        StreamCounters c = session.Counters(Leg.A)[0];
+        StreamCounters c = pa.Counters();
         Assert.Equal(7, c.Packets);
         Assert.Equal(4, c.Lost); // 65532, 65534, 2, 3 (across the wrap)
     }
@@ -111,12 +125,12 @@ public sealed class MediaRelayTests : IDisposable
     {
         Socket a = Party();
         Socket b = Party();
-        MediaSession session = _relay.CreateSession("t4");
-        var timedOut = new TaskCompletionSource<Leg>(TaskCreationOptions.RunContinuationsAsynchronously);
-        session.MediaTimedOut += (_, leg) => timedOut.TrySetResult(leg);
-        session.Apply(Leg.A, Sdp(a));
-        IPEndPoint relayForA = Target(session.Apply(Leg.B, Sdp(b)));
-        IPEndPoint relayForB = new(IPAddress.Loopback, session.Ports(Leg.B)[0]);
+        MediaGroup group = _relay.CreateGroup("t4");
+        var timedOut = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        group.MediaTimedOut += (_, party) => timedOut.TrySetResult(party);
+        (MediaPort pa, MediaPort pb) = Bridge(group, a, b);
+        IPEndPoint relayForA = At(pa);
+        IPEndPoint relayForB = At(pb);
         Assert.Equal(2, _relay.PortPairsInUse);
 
         // B keeps talking; A goes silent after one packet: the timeout names A.
@@ -130,10 +144,10 @@ public sealed class MediaRelayTests : IDisposable
                 await Task.Delay(100);
             }
         });
-        Assert.Equal(Leg.A, await timedOut.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("A", await timedOut.Task.WaitAsync(TimeSpan.FromSeconds(10)));
         await cts.CancelAsync();
 
-        session.Dispose();
+        group.Dispose();
         await WaitForAsync(() => _relay.PortPairsInUse == 0);
         using var rebind = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         rebind.Bind(relayForA); // the port is really closed
@@ -142,18 +156,18 @@ public sealed class MediaRelayTests : IDisposable
     [Fact]
     public void Running_out_of_ports_says_so()
     {
-        var sessions = new List<MediaSession>();
+        var groups = new List<MediaGroup>();
         InvalidOperationException e = Assert.Throws<InvalidOperationException>(() =>
         {
-            for (int i = 0; i < 20; i++)
+            for (int i = 0; i < 21; i++)
             {
-                MediaSession s = _relay.CreateSession("x" + i);
-                sessions.Add(s);
-                s.Apply(Leg.A, Sdp(Party()));
+                MediaGroup g = _relay.CreateGroup("x" + i);
+                groups.Add(g);
+                g.AddPort("A");
             }
         });
         Assert.Contains("No free relay port", e.Message, StringComparison.Ordinal);
-        sessions.ForEach(s => s.Dispose());
+        groups.ForEach(g => g.Dispose());
     }
 
     private Socket Party(IPAddress? host = null)

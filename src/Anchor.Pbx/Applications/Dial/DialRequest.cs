@@ -1,0 +1,32 @@
+using Anchor.Pbx.Trunks;
+using Anchor.Sip.Dialogs;
+
+namespace Anchor.Pbx.Applications.Dial;
+
+/// <summary>Whom the Dial application calls, and as whom.</summary>
+public sealed record DialRequest
+{
+    /// <summary>One INVITE per target (a trunk's proxy, or every registered contact of an extension).</summary>
+    public required IReadOnlyList<InviteTarget> Targets { get; init; }
+
+    /// <summary>The party called, for the log and the media timeout ("102", "itsp").</summary>
+    public required string CalleeName { get; init; }
+
+    /// <summary>From of the new leg (name-addr, no tag).</summary>
+    public required string From { get; init; }
+
+    /// <summary>To of the new leg (name-addr).</summary>
+    public required string To { get; init; }
+
+    /// <summary>User part of Anchor's Contact toward the called party.</summary>
+    public required string ContactUser { get; init; }
+
+    /// <summary>The trunk the new leg goes to (its credentials answer the ITSP's challenges; its failures are the phone's 503); null for a phone.</summary>
+    public Trunk? Trunk { get; init; }
+
+    /// <summary>Headers added to the INVITE (P-Asserted-Identity toward a trunk).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+
+    /// <summary>Whether the media goes through Anchor (the relay): every trunk call, and internal calls with Media:Anchor = Always.</summary>
+    public bool Anchored { get; init; }
+}

@@ -1,0 +1,361 @@
+using Anchor.Media.Audio;
+using Anchor.Media.Engine;
+using Anchor.Media.Relay;
+using Anchor.Pbx.Calls.Media;
+using Anchor.Pbx.Trunks;
+using Anchor.Sip.Message;
+using Anchor.Sip.Transactions;
+using Microsoft.Extensions.Logging;
+
+namespace Anchor.Pbx.Calls;
+
+/// <summary>Who called whom, as the router saw it.</summary>
+public sealed record CallInfo(string Caller, string CallerDisplay, string Dialed, CallDirection Direction, Trunk? Trunk = null);
+
+public enum CallDirection
+{
+    Internal,
+    Outbound,
+    Inbound,
+}
+
+/// <summary>
+/// A call Anchor holds as a user agent: its legs (the caller's first), the media they share, the application that
+/// owns it, and its state, all behind one <see cref="SerialGate"/>. It ends once, with one <see cref="EndReason"/>;
+/// every leg is then hung up, its media released, and the log says why with the RTP counters of each side.
+/// </summary>
+public sealed class Call : ILegHandler, ILocalStreamEvents
+{
+    private readonly List<Leg> _legs = [];
+    private readonly List<Action> _onEnd = [];
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<int, TaskCompletionSource<char?>> _plays = [];
+    private MediaGroup? _media;
+    private int _nextPlay;
+
+    internal Call(CallHost host, string id, CallInfo info)
+    {
+        Host = host;
+        Id = id;
+        Info = info;
+        Gate = new SerialGate(e => host.Log.LogError(e, "Call {Call}: unexpected error", Description));
+        Description = $"call {id} {info.Caller} -> {info.Dialed}{(info.Trunk is { } t ? $" via trunk {t.Name}" : "")}";
+        Started = host.Time.GetUtcNow();
+    }
+
+    public CallHost Host { get; }
+
+    public string Id { get; }
+
+    public CallInfo Info { get; }
+
+    public SerialGate Gate { get; }
+
+    /// <summary>How the log names the call ("call 1a2b3c4d 101 -> 14085551212 via trunk itsp").</summary>
+    public string Description { get; set; }
+
+    public CallState State { get; private set; } = CallState.Routing;
+
+    public EndReason Reason { get; private set; }
+
+    public DateTimeOffset Started { get; }
+
+    public DateTimeOffset? Answered { get; private set; }
+
+    public IReadOnlyList<Leg> Legs => _legs;
+
+    /// <summary>The party that called (the first leg).</summary>
+    public Leg Caller => _legs[0];
+
+    /// <summary>Completes when the call has ended.</summary>
+    public Task Completion => _ended.Task;
+
+    /// <summary>A key the caller pressed (RFC 4733 or SIP INFO), inside the gate.</summary>
+    public event Action<Leg, char>? Digit;
+
+    /// <summary>The call's media group (relay ports), made on first use; null when Anchor has no relay.</summary>
+    public MediaGroup? MediaGroup
+    {
+        get
+        {
+            if (_media is null && Host.Relay is { } relay && State != CallState.Ended)
+            {
+                _media = relay.CreateGroup(Description);
+                _media.MediaTimedOut += (_, party) => Gate.Post(() => End(EndReason.MediaTimeout, $"media timeout: nothing from {party}"));
+            }
+
+            return _media;
+        }
+    }
+
+    /// <summary>Media through Anchor for <paramref name="leg"/>, or null when there is no relay (or no port).</summary>
+    public AnchoredMedia? Anchor(Leg leg)
+    {
+        if (MediaGroup is not { } group)
+        {
+            return null;
+        }
+
+        var media = new AnchoredMedia(group, leg.Name, Host.MediaAddressFor(leg));
+        leg.Media = media;
+        return media;
+    }
+
+    internal Leg AddIncoming(ServerTransaction tx, string name, bool facesTrunk, string contactUser)
+    {
+        Leg leg = Leg.Incoming(this, tx, name, facesTrunk, contactUser);
+        leg.Handler = this;
+        _legs.Add(leg);
+        return leg;
+    }
+
+    /// <summary>A new leg toward a party (its INVITE goes out with <see cref="Leg.Dial"/>).</summary>
+    public Leg AddOutgoing(string name, Anchor.Sip.Transport.SipEndPoint destination, bool facesTrunk, string contactUser)
+    {
+        Leg leg = Leg.Outgoing(this, name, destination, facesTrunk, contactUser);
+        leg.Handler = this;
+        _legs.Add(leg);
+        return leg;
+    }
+
+    /// <summary>Runs <paramref name="action"/> when the call ends (releases a trunk slot, a call limit).</summary>
+    public void OnEnd(Action action) => _onEnd.Add(action);
+
+    public void MarkRinging()
+    {
+        if (State == CallState.Routing)
+        {
+            State = CallState.Ringing;
+        }
+    }
+
+    public void MarkAnswered()
+    {
+        if (State is CallState.Routing or CallState.Ringing)
+        {
+            State = CallState.Answered;
+            Answered = Host.Time.GetUtcNow();
+            Host.Log.LogInformation("{Call}: answered", Description);
+        }
+    }
+
+    public void Note(string text) => Host.Log.LogInformation("{Call}: {Text}", Description, text);
+
+    /// <summary>A leg's party hung up (BYE): the others are hung up and the call ends.</summary>
+    internal void OnLegHungUp(Leg leg)
+    {
+        foreach (Leg other in _legs)
+        {
+            if (other != leg)
+            {
+                other.Hangup();
+            }
+        }
+
+        End(leg == Caller ? EndReason.CallerHungUp : EndReason.CalleeHungUp, $"BYE from {(leg == Caller ? "the caller" : "the called side")}");
+    }
+
+    /// <summary>The caller CANCELed its INVITE (§9.2): 487 to it, CANCEL to every leg still ringing.</summary>
+    internal void OnCancel()
+    {
+        if (State is CallState.Answered or CallState.Ended)
+        {
+            return;
+        }
+
+        foreach (Leg other in _legs.Skip(1))
+        {
+            other.Hangup();
+        }
+
+        Caller.Reject(487, "Request Terminated");
+        End(EndReason.Cancelled, "cancelled by the caller");
+    }
+
+    /// <summary>Ends the call: every leg still up is hung up (BYE, CANCEL, or a final response), media released, the end logged once.</summary>
+    public void End(EndReason reason, string text, int status = 503, string statusText = "Service Unavailable")
+    {
+        if (State == CallState.Ended)
+        {
+            return;
+        }
+
+        string stats = MediaStats(); // before the legs give their ports back
+        foreach (Leg leg in _legs)
+        {
+            leg.Hangup(status, statusText);
+        }
+
+        State = CallState.Ended;
+        Reason = reason;
+        foreach (TaskCompletionSource<char?> play in _plays.Values)
+        {
+            play.TrySetCanceled();
+        }
+
+        _plays.Clear();
+        foreach (Leg leg in _legs)
+        {
+            leg.End();
+            leg.Media.Release();
+        }
+
+        _media?.Dispose();
+        foreach (Action a in _onEnd)
+        {
+            try
+            {
+                a();
+            }
+            catch (Exception e)
+            {
+                Host.Log.LogError(e, "{Call}: clean-up failed", Description);
+            }
+        }
+
+        Host.Log.LogInformation("{Call}: ended ({Reason}){Stats}", Description, text, stats);
+        Host.OnEnded(this);
+        _ended.TrySetResult();
+    }
+
+    // ---- For applications: Anchor's own media on the caller's leg ----
+
+    /// <summary>
+    /// Plays <paramref name="source"/> to <paramref name="leg"/> (Anchor's own engine on its media) and completes when it has
+    /// played, or with the key pressed when <paramref name="bargeIn"/> lets a key cut it short. Cancelled when the call ends.
+    /// </summary>
+    public Task<char?> PlayAsync(Leg leg, IAudioSource source, bool bargeIn = false)
+    {
+        if (State == CallState.Ended || leg.Media is not AnchoredMedia media || media.Local() is not { } stream)
+        {
+            return Task.FromCanceled<char?>(new CancellationToken(true));
+        }
+
+        stream.Events = this;
+        int id = ++_nextPlay;
+        var done = new TaskCompletionSource<char?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _plays[id] = done;
+        if (bargeIn)
+        {
+            void OnKey(Leg l, char key)
+            {
+                if (l == leg && _plays.Remove(id))
+                {
+                    Digit -= OnKey;
+                    stream.StopPlayback();
+                    done.TrySetResult(key);
+                }
+            }
+
+            Digit += OnKey;
+            done.Task.ContinueWith(_ => Digit -= OnKey, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, Gate);
+        }
+
+        stream.Play(source, id);
+        return done.Task;
+    }
+
+    void ILocalStreamEvents.OnDigit(LocalStream stream, char key)
+    {
+        // Engine thread: hand over, never block it.
+        ThreadPool.UnsafeQueueUserWorkItem(_ => Gate.Post(() =>
+        {
+            Leg? leg = _legs.FirstOrDefault(l => l.Media is AnchoredMedia m && ReferenceEquals(m.AudioPort?.Stream, stream));
+            OnDigit(leg ?? Caller, key, "RFC 4733");
+        }), null);
+    }
+
+    void ILocalStreamEvents.OnPlaybackFinished(LocalStream stream, int playId) =>
+        ThreadPool.UnsafeQueueUserWorkItem(_ => Gate.Post(() =>
+        {
+            if (_plays.Remove(playId, out TaskCompletionSource<char?>? done))
+            {
+                done.TrySetResult(null);
+            }
+        }), null);
+
+    internal void OnDigit(Leg leg, char key, string how)
+    {
+        Host.Log.LogInformation("{Call}: DTMF {Key} from {Party} ({How})", Description, key, leg.Name, how);
+        Digit?.Invoke(leg, key);
+    }
+
+    // ---- A leg an application holds (no bridge): Anchor answers its in-dialog requests itself ----
+
+    void ILegHandler.OnRequest(Leg from, ServerTransaction tx)
+    {
+        SipMessage req = tx.Request;
+        switch (req.Method)
+        {
+            case SipMethod.Invite or SipMethod.Update:
+                AnswerOfferLocally(from, tx);
+                return;
+            case SipMethod.Info:
+                if (DtmfInfo.TryParse(req) is { } key)
+                {
+                    OnDigit(from, key, "SIP INFO");
+                }
+
+                tx.Respond(200, "OK");
+                return;
+            case SipMethod.Options or SipMethod.Notify or SipMethod.Message:
+                tx.Respond(200, "OK");
+                return;
+            default:
+                tx.Respond(501, "Not Implemented");
+                return;
+        }
+    }
+
+    void ILegHandler.OnAck(Leg from, SipMessage ack)
+    {
+        // The answer to Anchor's own offer (a late offer, §13.2.1) comes in the ACK.
+        if (Leg.TryGetSdp(ack, out var answer, out _) && answer is not null)
+        {
+            from.Media.Learn(answer);
+        }
+    }
+
+    /// <summary>A re-INVITE or UPDATE to a leg whose media is Anchor's own: answered from Anchor's engine (a hold, a new codec).</summary>
+    private static void AnswerOfferLocally(Leg leg, ServerTransaction tx)
+    {
+        if (!Leg.TryGetSdp(tx.Request, out var offer, out _))
+        {
+            tx.Respond(488, "Not Acceptable Here (SDP does not parse)");
+            return;
+        }
+
+        if (leg.Media is not AnchoredMedia media)
+        {
+            tx.Respond(488, "Not Acceptable Here");
+            return;
+        }
+
+        byte[]? sdp = offer is null ? media.OfferLocally() : media.AnswerLocally(offer);
+        if (sdp is null)
+        {
+            tx.Respond(488, "Not Acceptable Here");
+            return;
+        }
+
+        leg.Respond(tx, 200, "OK", sdp);
+    }
+
+    private string MediaStats()
+    {
+        if (_legs.Count < 2 || _legs[0].Media is not AnchoredMedia caller || _legs.Skip(1).Select(l => l.Media).OfType<AnchoredMedia>().FirstOrDefault() is not { } called)
+        {
+            return "";
+        }
+
+        StreamCounters? a = caller.AudioCounters;
+        StreamCounters? b = called.AudioCounters;
+        if (a is null || b is null)
+        {
+            return "";
+        }
+
+        return $"; RTP caller->called {a.Forwarded}/{a.Packets} packets (lost {a.Lost}, jitter {a.JitterMs:0.0} ms), " +
+            $"called->caller {b.Forwarded}/{b.Packets} (lost {b.Lost}, jitter {b.JitterMs:0.0} ms)";
+    }
+}

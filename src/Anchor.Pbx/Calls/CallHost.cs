@@ -1,0 +1,214 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Anchor.Media.Audio;
+using Anchor.Media.Relay;
+using Anchor.Pbx.Applications;
+using Anchor.Pbx.Model;
+using Anchor.Pbx.Proxy;
+using Anchor.Sip.Dialogs;
+using Anchor.Sip.Message;
+using Anchor.Sip.Transactions;
+using Anchor.Sip.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Anchor.Pbx.Calls;
+
+/// <summary>
+/// Where the calls Anchor holds as a user agent live: it starts a call for the router's decision (an application and
+/// the caller's INVITE), finds the leg of every in-dialog request, ACK and CANCEL by its dialog, and gives the legs
+/// what they need from the rest of Anchor (transactions, addresses, the relay, prompts, music on hold).
+/// </summary>
+public sealed class CallHost
+{
+    public const string AllowHeader = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO";
+
+    private readonly ConcurrentDictionary<DialogId, Leg> _dialogs = new();
+    private readonly ConcurrentDictionary<ServerTransaction, Call> _byInvite = new();
+    private readonly ConcurrentDictionary<Call, byte> _calls = new();
+    private readonly IPAddress? _external;
+    private TransactionLayer? _transactions;
+
+    public CallHost(PbxOptions options, LocalAddresses local, MediaRelay? relay, IPAddress? externalAddress, ILogger log, TimeProvider? time = null)
+    {
+        Options = options;
+        Local = local;
+        Relay = relay;
+        _external = externalAddress;
+        Log = log;
+        Time = time ?? TimeProvider.System;
+    }
+
+    public PbxOptions Options { get; }
+
+    public LocalAddresses Local { get; }
+
+    public MediaRelay? Relay { get; }
+
+    public ILogger Log { get; }
+
+    public TimeProvider Time { get; }
+
+    public PromptLibrary? Prompts { get; init; }
+
+    public MusicOnHold? Music { get; init; }
+
+    public string UserAgent => Options.ServerHeader;
+
+    public TransactionLayer Transactions
+    {
+        get => _transactions ?? throw new InvalidOperationException("Transaction layer not attached");
+        set => _transactions = value;
+    }
+
+    /// <summary>Calls in progress.</summary>
+    public int ActiveCalls => _calls.Count;
+
+    public IReadOnlyCollection<Call> Calls => (IReadOnlyCollection<Call>)_calls.Keys;
+
+    /// <summary>
+    /// Starts a call for an initial INVITE the router gave to <paramref name="application"/>: the caller's leg is made
+    /// (Anchor its UAS), and the application runs on the call's gate from then on.
+    /// </summary>
+    /// <param name="release">Gives back what the router took for the call (a trunk slot): run when the call ends, whatever happens.</param>
+    public Call Start(ServerTransaction invite, Application application, CallInfo info, bool callerFacesTrunk, Action? release = null)
+    {
+        string id = invite.Request.CallIdString;
+        var call = new Call(this, id.Length <= 8 ? id : id[..8], info);
+        call.Gate.Post(() =>
+        {
+            if (release is not null)
+            {
+                call.OnEnd(release);
+            }
+
+            call.AddIncoming(invite, info.Caller, callerFacesTrunk, info.Dialed);
+            _byInvite[invite] = call;
+            _calls[call] = 0;
+            _ = RunAsync(call, application);
+        });
+        return call;
+    }
+
+    private async Task RunAsync(Call call, Application application)
+    {
+        try
+        {
+            await call.Gate.Run(() => application.RunAsync(call)).ConfigureAwait(false);
+            call.Gate.Post(() => call.End(EndReason.ApplicationEnded, application.Name + " finished"));
+        }
+        catch (OperationCanceledException)
+        {
+            // The call ended while the application waited for something: nothing more to do.
+        }
+        catch (Exception e)
+        {
+            Log.LogError(e, "{Call}: application {App} failed", call.Description, application.Name);
+            call.Gate.Post(() => call.End(EndReason.Error, application.Name + " failed", 500, "Server Internal Error"));
+        }
+    }
+
+    // ---- Dispatch from the transaction user ----
+
+    /// <summary>A request with a To tag naming one of Anchor's legs.</summary>
+    public bool TryInDialog(ServerTransaction tx)
+    {
+        if (!tx.Request.To.HasTag || !_dialogs.TryGetValue(DialogId.OfRequest(tx.Request), out Leg? leg))
+        {
+            return false;
+        }
+
+        leg.Call.Gate.Post(() => leg.OnRequest(tx));
+        return true;
+    }
+
+    public bool TryAck(SipMessage ack)
+    {
+        if (!ack.To.HasTag || !_dialogs.TryGetValue(DialogId.OfRequest(ack), out Leg? leg))
+        {
+            return false;
+        }
+
+        leg.Call.Gate.Post(() => leg.OnAck(ack));
+        return true;
+    }
+
+    public bool TryCancel(ServerTransaction invite)
+    {
+        if (!_byInvite.TryGetValue(invite, out Call? call))
+        {
+            return false;
+        }
+
+        call.Gate.Post(call.OnCancel);
+        return true;
+    }
+
+    /// <summary>Ends every call (shutdown): BYE on answered legs, 503 to ringing ones.</summary>
+    public void HangupAll()
+    {
+        foreach (Call call in _calls.Keys)
+        {
+            call.Gate.Post(() => call.End(EndReason.Shutdown, "Anchor is stopping"));
+        }
+    }
+
+    internal void Register(Leg leg) => _dialogs[leg.Dialog!.Id] = leg;
+
+    internal void Register(Leg leg, DialogId id) => _dialogs[id] = leg;
+
+    /// <summary>
+    /// A leg has ended. Its dialog stays findable for a while (64·T1): a late BYE or a retransmitted ACK gets an answer
+    /// from the ended leg (481, or nothing), not a proxy attempt.
+    /// </summary>
+    internal void Forget(Leg leg)
+    {
+        var ids = _dialogs.Where(kv => kv.Value == leg).Select(kv => kv.Key).ToArray();
+        if (ids.Length == 0)
+        {
+            return;
+        }
+
+        var timer = new SipTimer(Transactions.TimerQueue, () =>
+        {
+            foreach (DialogId id in ids)
+            {
+                _dialogs.TryRemove(new KeyValuePair<DialogId, Leg>(id, leg));
+            }
+        });
+        timer.Start(Transactions.Timers.Timeout64);
+    }
+
+    internal void OnEnded(Call call)
+    {
+        _calls.TryRemove(call, out _);
+        foreach (var kv in _byInvite.Where(kv => kv.Value == call))
+        {
+            _byInvite.TryRemove(kv);
+        }
+    }
+
+    // ---- Addresses ----
+
+    /// <summary>Anchor's address toward the leg's party (the external one toward a trunk).</summary>
+    internal IPEndPoint Self(Leg leg) =>
+        leg.FacesTrunk ? Local.Public(leg.Destination.Transport, leg.Destination.EndPoint) : Local.For(leg.Destination.Transport, leg.Destination.EndPoint);
+
+    internal string SentBy(Leg leg) => LocalAddresses.HostPort(Self(leg));
+
+    internal string Contact(Leg leg) =>
+        $"<sip:{leg.ContactUser}@{LocalAddresses.HostPort(Self(leg))}{(leg.Destination.Transport == TransportKind.Tcp ? ";transport=tcp" : "")}>";
+
+    /// <summary>The address to write into SDP sent to <paramref name="leg"/>'s party.</summary>
+    internal IPAddress MediaAddressFor(Leg leg)
+    {
+        IPAddress bind = Relay!.Options.BindAddress;
+        if (bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any))
+        {
+            return Self(leg).Address; // the address the party already reaches Anchor at (external toward a trunk)
+        }
+
+        return leg.FacesTrunk && _external is not null && !IPAddress.IsLoopback(leg.Destination.EndPoint.Address) ? _external : Relay.Advertised;
+    }
+
+    internal TimeSpan TimerC => Options.TimerC;
+}
