@@ -76,7 +76,7 @@ public sealed class PbxCore : ITransactionUser
         {
             if (req.Method == SipMethod.Invite)
             {
-                switch (Router.Inbound(transaction, trunk))
+                switch (Router.Inbound(req, trunk))
                 {
                     case Routing.ApplicationDecision app when Calls is not null:
                         _proxy.Start(transaction, app);

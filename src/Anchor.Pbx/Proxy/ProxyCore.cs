@@ -123,7 +123,7 @@ public sealed class ProxyCore
         }
 
         string target = req.RequestUri.UserUnescaped;
-        switch (Router.Route(tx, user, target))
+        switch (Router.Route(req, user, target))
         {
             case Routing.RejectDecision r:
                 tx.Respond(r.Status, r.Reason);

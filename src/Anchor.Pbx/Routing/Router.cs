@@ -8,7 +8,6 @@ using Anchor.Pbx.Security;
 using Anchor.Pbx.Trunks;
 using Anchor.Sip.Dialogs;
 using Anchor.Sip.Message;
-using Anchor.Sip.Transactions;
 using Microsoft.Extensions.Logging;
 
 namespace Anchor.Pbx.Routing;
@@ -58,9 +57,8 @@ public sealed class Router
     public bool IsExtension(string number) => _extensions.Contains(number);
 
     /// <summary>An initial request from authenticated extension <paramref name="caller"/> for <paramref name="target"/> (the Request-URI's user).</summary>
-    public RouteDecision Route(ServerTransaction tx, string caller, string target)
+    public RouteDecision Route(SipMessage req, string caller, string target)
     {
-        SipMessage req = tx.Request;
         bool invite = req.Method == SipMethod.Invite;
 
         // 1. Feature codes, before anything else.
@@ -98,9 +96,8 @@ public sealed class Router
     }
 
     /// <summary>An INVITE from a trunk's proxy: the DID (Request-URI user, else To user) rings the trunk's Inbound target.</summary>
-    public RouteDecision Inbound(ServerTransaction tx, Trunk trunk)
+    public RouteDecision Inbound(SipMessage req, Trunk trunk)
     {
-        SipMessage req = tx.Request;
         string ruriUser = req.RequestUri.HasUser ? req.RequestUri.UserUnescaped : "";
         string toUser = req.To.Uri.HasUser ? req.To.Uri.UserUnescaped : "";
         string? did = trunk.HasDid(ruriUser) ? ruriUser : trunk.HasDid(toUser) ? toUser : null;

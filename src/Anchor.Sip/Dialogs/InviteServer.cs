@@ -18,7 +18,7 @@ public sealed class InviteServer : ITimerTarget
     private byte[]? _answer;
     private int _generation;
     private TimeSpan _interval;
-    private TimeSpan _elapsed;
+    private const int Retransmit = 0, Deadline = 1;
 
     public InviteServer(ServerTransaction transaction, TransactionLayer layer, Action<InviteServer> onAckTimeout)
     {
@@ -65,9 +65,13 @@ public sealed class InviteServer : ITimerTarget
         {
             _answer = response;
             _interval = _timers.T1;
-            _elapsed = TimeSpan.Zero;
-            bool reliable = Transaction.ResponseDestination.Transport != TransportKind.Udp;
-            _queue.Schedule(reliable ? _timers.Timeout64 : _interval, this, reliable ? 1 : 0, ++_generation);
+            ++_generation;
+            if (Transaction.ResponseDestination.Transport == TransportKind.Udp)
+            {
+                _queue.Schedule(_interval, this, Retransmit, _generation); // reliable transports carry it once
+            }
+
+            _queue.Schedule(_timers.Timeout64, this, Deadline, _generation);
         }
     }
 
@@ -107,8 +111,7 @@ public sealed class InviteServer : ITimerTarget
                 return;
             }
 
-            _elapsed += timer == 1 ? _timers.Timeout64 : _interval;
-            if (_elapsed >= _timers.Timeout64)
+            if (timer == Deadline)
             {
                 _answer = null;
                 timedOut = true;
@@ -117,7 +120,7 @@ public sealed class InviteServer : ITimerTarget
             {
                 Transaction.Respond(200, _answer); // passes through in RFC 6026 Accepted state
                 _interval = _interval * 2 < _timers.T2 ? _interval * 2 : _timers.T2;
-                _queue.Schedule(_interval, this, 0, ++_generation);
+                _queue.Schedule(_interval, this, Retransmit, _generation);
             }
         }
 
