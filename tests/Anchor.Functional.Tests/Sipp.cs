@@ -23,15 +23,39 @@ internal static class Sipp
 
     public sealed record Result(int ExitCode, string Output, string WorkDir);
 
+    /// <summary>
+    /// Waits until a running SIPp (started with <c>-trace_logs</c> in <paramref name="workDir"/>) has logged a line with
+    /// <paramref name="prefix"/> (a scenario's <c>&lt;log message="PREFIX [$var]"/&gt;</c>) and returns the rest of it.
+    /// </summary>
+    public static async Task<string> WaitForLogAsync(string workDir, string prefix, TimeSpan timeout)
+    {
+        DateTime end = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < end)
+        {
+            foreach (string f in Directory.GetFiles(workDir, "*_logs.log"))
+            {
+                string? line = File.ReadAllLines(f).FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+                if (line is not null)
+                {
+                    return line[prefix.Length..].Trim();
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"SIPp logged no \"{prefix}\" within {timeout}");
+    }
+
     /// <param name="transport">u1 (UDP) or t1 (TCP).</param>
     public static Task<Result> RunAsync(string scenario, int targetPort, string transport, int calls, int rate = 100, int timeoutSeconds = 60,
         string target = "127.0.0.1") => RunAsync(scenario, targetPort, transport, calls, rate, timeoutSeconds, target, FreePort.Next(), []);
 
     /// <summary>With a fixed local port (a callee registers from the port it then answers on) and extra SIPp arguments.</summary>
     public static async Task<Result> RunAsync(string scenario, int targetPort, string transport, int calls, int rate, int timeoutSeconds,
-        string target, int localPort, IEnumerable<string> extra)
+        string target, int localPort, IEnumerable<string> extra, string? workDir = null)
     {
-        string work = Directory.CreateTempSubdirectory("anchor-sipp-").FullName;
+        string work = workDir ?? Directory.CreateTempSubdirectory("anchor-sipp-").FullName;
         var psi = new ProcessStartInfo("sipp")
         {
             WorkingDirectory = work,
