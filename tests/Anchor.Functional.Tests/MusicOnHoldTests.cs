@@ -78,6 +78,48 @@ public class MusicOnHoldTests
         Assert.Equal((ushort)(alaw[^1].Sequence + 1), ulaw[0].Sequence);
     }
 
+    [Fact]
+    public async Task Baresip_holds_and_resumes_an_anchored_call_and_the_other_side_hears_music_between()
+    {
+        (int min, int max, string regex) = TrunkTests.MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c =>
+            c["Media"] = new { Address = "127.0.0.1", PortRange = $"{min}-{max}", Anchor = "Always" });
+        using var calleeMedia = new RtpCapture();
+        int calleePort = FreePort.Next();
+        Assert.Equal(0, (await pbx.RegisterAsync("102", calleePort)).ExitCode);
+        string uas = Sipp.Specialise("uas-media.xml", ("EXPECTED_USER", "102"), ("MEDIA_PORTS", regex), ("HOLD_STEPS", Steps("hold-uas.steps")),
+            ("m=audio [media_port] RTP/AVP 8", $"m=audio {calleeMedia.Port} RTP/AVP 8"));
+        Task<Sipp.Result> callee = Sipp.RunAsync(uas, 5060, "u1", 1, 10, 40, "127.0.0.1", calleePort, []);
+        await Task.Delay(300);
+
+        await using Baresip phone = await Baresip.StartAsync("101", PbxHost.Passwords["101"], pbx.Port, codecs: "PCMA");
+        Assert.True(await phone.WaitForAsync("200 OK", TimeSpan.FromSeconds(10)), "baresip: " + phone.Output);
+        await phone.CommandAsync("/dial sip:102@pbx.test");
+        Assert.True(await phone.WaitForAsync("Call established", TimeSpan.FromSeconds(10)), "baresip: " + phone.Output + pbx.Output);
+        await Task.Delay(1500);
+        TimeSpan held = calleeMedia.Now;
+        await phone.CommandAsync("/hold");
+        await pbx.AssertLogAsync("101 holds 102: music on hold to 102");
+        await Task.Delay(2000);
+        TimeSpan resumed = calleeMedia.Now;
+        await phone.CommandAsync("/resume");
+        await pbx.AssertLogAsync("resumed: media relayed both ways");
+        await Task.Delay(1500);
+        await phone.CommandAsync("/hangup");
+        Sipp.Result r = await callee;
+        Assert.True(r.ExitCode == 0, "102: " + r.Output + "\nbaresip: " + phone.Output + pbx.Output);
+
+        IReadOnlyList<RtpCapture.Packet> got = calleeMedia.Packets;
+        uint baresipSsrc = got[0].Ssrc; // before the hold: baresip's own stream, relayed
+        var before = got.Where(p => p.At < held && p.Ssrc == baresipSsrc).ToList();
+        var music = got.Where(p => p.Ssrc != baresipSsrc).ToList();
+        var after = got.Where(p => p.At > resumed + TimeSpan.FromMilliseconds(300) && p.Ssrc == baresipSsrc).ToList();
+        Assert.True(Audio.Share(Audio.Decode(before), 440) > 0.5, "baresip's 440 Hz reached 102 before the hold");
+        AssertMusic(music, payloadType: 8, atLeastSeconds: 1.5);
+        Assert.True(after.Count > 40, $"{after.Count} packets of baresip's after resume");
+        Assert.True(Audio.Share(Audio.Decode(after), 440) > 0.5, "baresip's 440 Hz reached 102 again after resume");
+    }
+
     /// <summary>Music: real sound (not silence), in the expected codec, about 50 packets a second, for long enough.</summary>
     private static void AssertMusic(List<RtpCapture.Packet> packets, int payloadType, double atLeastSeconds)
     {
