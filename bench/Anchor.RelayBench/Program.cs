@@ -1,12 +1,15 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Anchor.Media.Audio;
 using Anchor.Media.Relay;
 using Anchor.Media.Sdp;
 using Microsoft.Extensions.Logging.Abstractions;
 
 // The relay of Anchor (the same MediaRelay the PBX runs) driven from stdin, for bench/rtp-load/run.sh:
 //   call A_PORT B_PORT  -> prints "PORT_FOR_A PORT_FOR_B" (where side A sends, where side B sends)
+//   play GEN_PORT       -> one caller answered by Anchor's own engine, which plays it a looped clip at 50 packets/s and
+//                          takes its RTP; prints "PORT" (where the caller sends, and where Anchor sends from)
 //   clear               -> ends every call (ports released), prints "ok"
 // Arguments: PORT_MIN PORT_MAX [THREADS] (relay threads; default: the PBX's default, one per core up to four).
 int min = int.Parse(args[0], CultureInfo.InvariantCulture);
@@ -36,6 +39,15 @@ while ((line = Console.ReadLine()) is not null)
         a.ForwardTo(b);
         b.ForwardTo(a);
         Console.WriteLine($"{a.Port} {b.Port}");
+    }
+    else if (p.Length == 2 && p[0] == "play")
+    {
+        MediaGroup g = relay.CreateGroup("bench-play");
+        groups.Add(g);
+        MediaPort port = g.AddPort("caller");
+        port.SetRemote(Sdp(p[1]).Streams[0], expectMedia: false);
+        port.Local().Play(new ClipSource(Tones.RingBack, loop: true), playId: 1);
+        Console.WriteLine(port.Port);
     }
     else if (p.Length == 1 && p[0] == "clear")
     {

@@ -2,7 +2,9 @@
 """One ladder of bench/rtp-load: start a relay, set up N calls through its control interface, play them with rtpgen
 for a few seconds, measure the relay's CPU, stop it; N rising. Prints one line per step:
 relay calls pps_sent loss_pct p50_us p99_us max_us cpu_pct cpu_pct_per_1k_pps
-relay: anchor (bench/Anchor.RelayBench, stdin control) or rtpengine (ng protocol over UDP, userspace only)."""
+relay: anchor (bench/Anchor.RelayBench, stdin control) or rtpengine (ng protocol over UDP, userspace only);
+anchor-play: Anchor's own engine plays to N callers (each 50 packets/s each way) instead of relaying N calls: driven
+by playgen, whose p50/p99/max are the gaps between a stream's packets, not latency."""
 import os, re, socket, subprocess, sys, tempfile, time
 
 def bencode(v):
@@ -56,6 +58,9 @@ class Anchor:
         self.p.stdin.write("call %d %d\n" % (a, b)); self.p.stdin.flush()
         pa, pb = self.p.stdout.readline().split()
         return int(pa), int(pb)
+    def play(self, gen):
+        self.p.stdin.write("play %d\n" % gen); self.p.stdin.flush()
+        return int(self.p.stdout.readline())
     def stop(self):
         self.p.stdin.write("quit\n"); self.p.stdin.flush(); self.p.wait(10)
 
@@ -90,8 +95,27 @@ def main():
     steps = [int(x) for x in sys.argv[4].split(",")]
     for n in steps:
         pmin = 10000; pmax = pmin + n * 8 + 100  # below the ephemeral range, where the generator's own ports come from
-        r = (Anchor if relay == "anchor" else Rtpengine)(root, pmin, pmax)
+        r = (Anchor if relay.startswith("anchor") else Rtpengine)(root, pmin, pmax)
         time.sleep(0.5)
+        if relay == "anchor-play":
+            gen = free_port()
+            with tempfile.NamedTemporaryFile("w", suffix=".ports", delete=False) as f:
+                f.write("%d\n" % gen)
+                for i in range(n):
+                    f.write("%d\n" % r.play(gen))
+                path = f.name
+            time.sleep(0.3)
+            c0, t0 = cpu_seconds(r.pid), time.time()
+            out = subprocess.run([os.environ.get("PLAYGEN", "/tmp/playgen"), path, str(seconds)], capture_output=True, text=True).stdout.split()
+            c1, t1 = cpu_seconds(r.pid), time.time()
+            r.stop()
+            os.unlink(path)
+            streams, sent, received, lost, loss, p50, p99, mx = out
+            pps = (int(sent) + int(received)) / seconds  # both directions: what Anchor took in and what it played out
+            per_stream = int(received) / seconds / n
+            cpu = 100.0 * (c1 - c0) / (t1 - t0)
+            print("%s %d %.0f %s %s %s %s %.1f %.3f %.1f" % (relay, n, pps, loss, p50, p99, mx, cpu, cpu / (pps / 1000.0), per_stream), flush=True)
+            continue
         ga, gb = free_port(), free_port()
         with tempfile.NamedTemporaryFile("w", suffix=".ports", delete=False) as f:
             f.write("%d %d\n" % (ga, gb))

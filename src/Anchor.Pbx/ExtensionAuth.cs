@@ -14,17 +14,17 @@ namespace Anchor.Pbx;
 public sealed class ExtensionAuth
 {
     private readonly DigestAuthenticator _auth;
-    private readonly IReadOnlyDictionary<string, Extension> _extensions;
+    private readonly SnapshotSource _config;
     private readonly ILogger _log;
 
-    public ExtensionAuth(DigestAuthenticator auth, IEnumerable<Extension> extensions, ILogger log)
+    public ExtensionAuth(DigestAuthenticator auth, SnapshotSource config, ILogger log)
     {
         _auth = auth;
-        _extensions = extensions.ToDictionary(e => e.Number, StringComparer.Ordinal);
+        _config = config;
         _log = log;
     }
 
-    public bool IsExtension(string number) => _extensions.ContainsKey(number);
+    public bool IsExtension(string number) => _config.Current.Extensions.ContainsKey(number);
 
     /// <summary>Counts failed authentications toward bans; null when the PBX runs without one.</summary>
     public Security.SourceGuard? Guard { get; set; }
@@ -32,7 +32,8 @@ public sealed class ExtensionAuth
     /// <returns>The authenticated extension number, or null when the transaction has been answered.</returns>
     public string? Authenticate(ServerTransaction tx, bool proxy)
     {
-        DigestResult r = _auth.Verify(tx.Request, proxy, user => _extensions.TryGetValue(user, out Extension? e) ? e.Password : null);
+        IReadOnlyDictionary<string, Extension> extensions = _config.Current.Extensions;
+        DigestResult r = _auth.Verify(tx.Request, proxy, user => extensions.TryGetValue(user, out Extension? e) ? e.Password : null);
         switch (r.Outcome)
         {
             case DigestOutcome.Authenticated:

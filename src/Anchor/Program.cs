@@ -103,8 +103,7 @@ if (mediaErrors.Count > 0)
 }
 
 builder.Services.AddSingleton(new MediaAssetSet(prompts!, music!));
-builder.Services.AddSingleton(settings);
-builder.Services.AddSingleton<IReadOnlyList<Anchor.Pbx.Trunks.TrunkOptions>>(trunks);
+builder.Services.AddSingleton(ConfigurationMapper.Map(settings, trunks));
 builder.Services.AddHostedService<SipServer>();
 using IHost host = builder.Build();
 try

@@ -21,9 +21,10 @@ namespace Anchor;
 /// <summary>Runs the PBX inside the generic host: transports, transactions, registrar, location, proxy and keep-alives.</summary>
 internal sealed class SipServer : IHostedService, IAsyncDisposable
 {
-    private readonly AnchorSettings _settings;
+    private readonly AnchorConfig _config;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _log;
+    private readonly MediaAssetSet _assets;
     private SipTransportLayer? _transport;
     private TransactionLayer? _transactions;
     private LocationService? _location;
@@ -31,15 +32,12 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
     private MediaRelay? _relay;
     private SourceGuard? _guard;
     private CallHost? _calls;
-    private readonly MediaAssetSet _assets;
     private readonly List<TrunkRegistration> _registrations = [];
-    private readonly IReadOnlyList<TrunkOptions> _trunks;
 
-    public SipServer(AnchorSettings settings, IReadOnlyList<TrunkOptions> trunks, MediaAssetSet assets, ILoggerFactory loggers)
+    public SipServer(AnchorConfig config, MediaAssetSet assets, ILoggerFactory loggers)
     {
+        _config = config;
         _assets = assets;
-        _settings = settings;
-        _trunks = trunks;
         _loggers = loggers;
         _log = loggers.CreateLogger("Anchor");
     }
@@ -47,84 +45,30 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         TimeProvider time = TimeProvider.System;
-        SipSettings sip = _settings.Sip;
-        var options = new PbxOptions
-        {
-            Domain = sip.Domain,
-            Extensions = _settings.Extensions.Select(e => new Extension(e.Number!, e.Password!, e.Name)
-            {
-                AllowedClasses = e.Allow is null ? null : e.Allow.Select(c => Enum.Parse<DialClass>(c)).ToHashSet(),
-                MaxOutboundCalls = e.MaxCalls,
-            }).ToArray(),
-            MinExpires = sip.MinExpires,
-            MaxExpires = sip.MaxExpires,
-            DefaultExpires = Math.Min(3600, sip.MaxExpires),
-            KeepAliveInterval = TimeSpan.FromSeconds(sip.KeepAliveSeconds),
-            TimerC = TimeSpan.FromSeconds(sip.TimerCSeconds),
-            ServerHeader = _settings.Security.ServerHeader ?? sip.ServerHeader,
-            MediaAnchoring = Enum.Parse<MediaAnchoring>(_settings.Media.Anchor),
-            FeatureCodes = new FeatureCodes { EchoTest = _settings.FeatureCodes.EchoTest },
-        };
-
-        _location = new LocationService(new SqliteLocationStore(_settings.Storage.ConnectionString), time, _loggers.CreateLogger("Anchor.Location"));
+        PbxOptions options = _config.Pbx;
+        var snapshot = new SnapshotSource(_config.Snapshot);
+        _location = new LocationService(new SqliteLocationStore(_config.StorageConnectionString), time, _loggers.CreateLogger("Anchor.Location"));
         _transport = new SipTransportLayer(new SipTransportOptions { ServerHeader = options.ServerHeader }, time, _loggers.CreateLogger("Anchor.Sip.Transport"));
-        var local = new LocalAddresses(_transport, sip.Domain, sip.ExternalAddress is null ? null : IPAddress.Parse(sip.ExternalAddress));
+        var local = new LocalAddresses(_transport, options.Domain, _config.ExternalAddress);
+        _guard = new SourceGuard(_config.Security, time, _loggers.CreateLogger("Anchor.Security"));
+        _transport.Filter = _guard;
 
         // One realm, one nonce secret for registrar and proxy: the office's domain.
-        var digest = new DigestOptions();
-        if (sip.DigestAlgorithms.Count > 0)
-        {
-            digest = digest with
-            {
-                Algorithms = sip.DigestAlgorithms.Select(a => DigestAlgorithms.TryParse(a, out DigestAlgorithm d) ? d : DigestAlgorithm.Md5).Distinct().ToArray(),
-            };
-        }
-
-        SecuritySettings sec = _settings.Security;
-        _guard = new SourceGuard(
-            new SecurityOptions
-            {
-                TrustedNetworks = sec.TrustedNetworks.Select(n => IPNetwork.Parse(n)).ToArray(),
-                AuthFailuresPerMinute = sec.AuthFailuresPerMinute,
-                Ban = TimeSpan.FromSeconds(sec.BanSeconds),
-                RequestsPerSecondPerSource = sec.RequestsPerSecondPerSource,
-
-                // All of an ITSP's traffic comes from its proxy: never rate-limit or ban it (it still only gets its DIDs).
-                TrustedHosts = _trunks.SelectMany(t => t.ProxyAddresses.Append(t.Proxy.EndPoint.Address)).ToHashSet(),
-            },
-            time,
-            _loggers.CreateLogger("Anchor.Security"));
-        _transport.Filter = _guard;
-        var auth = new ExtensionAuth(new DigestAuthenticator(sip.Domain, digest, time, uri => local.NamesUs(uri)), options.Extensions, _loggers.CreateLogger("Anchor.Security"))
+        var auth = new ExtensionAuth(new DigestAuthenticator(options.Domain, _config.Digest, time, uri => local.NamesUs(uri)), snapshot,
+            _loggers.CreateLogger("Anchor.Security"))
         {
             Guard = _guard,
         };
         var registrar = new Registrar(options, auth, _location, time, _loggers.CreateLogger("Anchor.Registrar"));
-        var tokens = new DialogTokens(SecretStore.Open(DemoSetup.DataDirectory(_settings.Storage.ConnectionString)).Key("dialog", 32));
+        var tokens = new DialogTokens(SecretStore.Open(_config.DataDirectory).Key("dialog", 32));
         var proxy = new ProxyCore(options, auth, _location, local, tokens, _loggers.CreateLogger("Anchor.Proxy"));
-        IEnumerable<string> listen = sip.Listen.Count > 0 ? sip.Listen : SipSettings.DefaultListen;
-        SipEndPoint[] listenOn = listen.Select(SipEndPoint.Parse).ToArray();
-        if (options.MediaAnchoring != MediaAnchoring.Never)
+        if (_config.Relay is { } relayOptions)
         {
-            string[] range = _settings.Media.PortRange.Split('-');
-            _relay = new MediaRelay(
-                new MediaRelayOptions
-                {
-                    BindAddress = _settings.Media.Address is { } a ? IPAddress.Parse(a) : listenOn[0].EndPoint.Address,
-                    PortMin = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture),
-                    PortMax = int.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture),
-                    MediaTimeout = TimeSpan.FromSeconds(_settings.Media.TimeoutSeconds),
-                    Threads = _settings.Media.Threads > 0 ? _settings.Media.Threads : Math.Clamp(Environment.ProcessorCount, 1, 4),
-                },
-                _loggers.CreateLogger("Anchor.Media"), time);
+            _relay = new MediaRelay(relayOptions, _loggers.CreateLogger("Anchor.Media"), time);
         }
 
-        Trunk[] trunks = _trunks.Select(t => new Trunk(t)).ToArray();
-
-        var dialPlan = new DialPlan(_settings.DialPlan.Select(r => new DialPlanRule(DigitMap.Parse(r.Pattern!), r.Trunk!, Enum.Parse<DialClass>(r.Class))).ToArray());
-        IPAddress? external = sip.ExternalAddress is null ? null : IPAddress.Parse(sip.ExternalAddress);
-        var router = new Router(options, _location, dialPlan, trunks, _relay is not null, _loggers.CreateLogger("Anchor.Calls"));
-        _calls = new CallHost(options, local, _relay, external, _loggers.CreateLogger("Anchor.Calls"), time)
+        var router = new Router(options, _location, snapshot, _relay is not null, _loggers.CreateLogger("Anchor.Calls"));
+        _calls = new CallHost(options, local, _relay, _config.ExternalAddress, _loggers.CreateLogger("Anchor.Calls"), time)
         {
             Prompts = _assets.Prompts,
             Music = _assets.Music,
@@ -136,19 +80,18 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         proxy.Transactions = _transactions;
         _calls.Transactions = _transactions;
 
-        _transport.Start(listenOn, _transactions);
-        foreach (Trunk t in trunks.Where(t => t.Options.Register))
+        _transport.Start(_config.Listen, _transactions);
+        foreach (Trunk t in snapshot.Current.Trunks.Values.Where(t => t.Options.Register))
         {
             var reg = new TrunkRegistration(t, _transactions, local, time, _loggers.CreateLogger("Anchor.Trunks"), options.ServerHeader);
             _registrations.Add(reg);
             reg.Start();
         }
 
-        _keepAlive = new KeepAlive(_location, _transactions, local, sip.Domain, options.KeepAliveInterval, time, _loggers.CreateLogger("Anchor.KeepAlive"));
-        _log.LogInformation("Anchor serving {Domain} with {Count} extensions", sip.Domain, options.Extensions.Count);
+        _keepAlive = new KeepAlive(_location, _transactions, local, options.Domain, options.KeepAliveInterval, time, _loggers.CreateLogger("Anchor.KeepAlive"));
+        _log.LogInformation("Anchor serving {Domain} with {Count} extensions", options.Domain, snapshot.Current.Extensions.Count);
         return Task.CompletedTask;
     }
-
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync().ConfigureAwait(false);
 
     public async ValueTask DisposeAsync()

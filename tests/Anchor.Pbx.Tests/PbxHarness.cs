@@ -39,13 +39,11 @@ internal sealed class PbxHarness : ISipSender, IDisposable
         Options = new PbxOptions
         {
             Domain = "pbx.test",
-            Extensions = Passwords.Select(p => new Extension(p.Key, p.Value, "Ext " + p.Key)).ToArray(),
             MediaAnchoring = anchoring,
             TimerC = TimeSpan.FromSeconds(30),
         };
         Location = new LocationService(new MemoryStore(), Clock);
         var local = new LocalAddresses(() => [new SipEndPoint(TransportKind.Udp, Anchor)], "pbx.test", null);
-        var auth = new ExtensionAuth(new DigestAuthenticator("pbx.test", null, Clock, u => local.NamesUs(u)), Options.Extensions, log);
         Trunk = new Trunk(new TrunkOptions
         {
             Name = "itsp",
@@ -59,7 +57,9 @@ internal sealed class PbxHarness : ISipSender, IDisposable
         });
         var dialPlan = new DialPlan([new DialPlanRule(DigitMap.Parse("(<9:>1900xxxxxxx!|<9:>1xxxxxxxxxx)"), "itsp"),
             new DialPlanRule(DigitMap.Parse("<9:>011x."), "itsp", DialClass.International)]);
-        Router = new Router(Options, Location, dialPlan, [Trunk], haveRelay: false, log);
+        Config = new SnapshotSource(new PbxSnapshot(Passwords.Select(p => new Extension(p.Key, p.Value, "Ext " + p.Key)), dialPlan, [Trunk], new FeatureCodes()));
+        var auth = new ExtensionAuth(new DigestAuthenticator("pbx.test", null, Clock, u => local.NamesUs(u)), Config, log);
+        Router = new Router(Options, Location, Config, haveRelay: false, log);
         Calls = new CallHost(Options, local, relay: null, externalAddress: null, log, Clock);
         var proxy = new ProxyCore(Options, auth, Location, local, new DialogTokens(new byte[32]), log) { Router = Router, Calls = Calls };
         var core = new PbxCore(new Registrar.Registrar(Options, auth, Location, Clock, log), proxy, local) { Calls = Calls, Router = Router };
@@ -71,6 +71,8 @@ internal sealed class PbxHarness : ISipSender, IDisposable
     public FakeTimeProvider Clock { get; }
 
     public PbxOptions Options { get; }
+
+    public SnapshotSource Config { get; }
 
     public LocationService Location { get; }
 

@@ -122,7 +122,7 @@ public sealed unsafe class LocalStream : IPaced
         {
             _attached = true;
             _nextReportMs = nowMs + RtcpIntervalMs;
-            wheel.Add(this, nowMs);
+            wheel.Add(this, nowMs + 1);
         }
     }
 

@@ -14,8 +14,9 @@ internal interface IPaced
 /// <summary>
 /// The 20 ms clock of Anchor's own RTP streams: a timing wheel of one slot per millisecond of a frame. A stream sits in
 /// the slot of its phase and is visited once per frame, so each millisecond touches a twentieth of the streams and
-/// nothing is sorted or allocated. A stream that falls more than <see cref="MaxLateFrames"/> frames behind (the
-/// thread was starved) skips the frames it missed instead of sending a burst; its tick is told how many.
+/// nothing is sorted or allocated. A stream a few frames behind (the thread woke late) sends the frames it owes at
+/// once; one more than <see cref="MaxLateFrames"/> behind (the thread was starved) skips them instead of sending a
+/// burst, and its tick is told how many. After a run no stream is due, so the engine never spins waiting for a slot.
 /// </summary>
 internal sealed class PacingWheel<T> where T : class, IPaced
 {
@@ -37,6 +38,11 @@ internal sealed class PacingWheel<T> where T : class, IPaced
     /// <summary>Schedules <paramref name="item"/>'s first frame at <paramref name="firstDueMs"/>.</summary>
     public void Add(T item, long firstDueMs)
     {
+        if (firstDueMs <= _lastRun)
+        {
+            firstDueMs = _lastRun + 1; // that slot has been visited already: start at the next millisecond
+        }
+
         item.DueMs = firstDueMs;
         int slot = (int)(firstDueMs % FrameMs);
         item.WheelSlot = slot;
@@ -73,6 +79,11 @@ internal sealed class PacingWheel<T> where T : class, IPaced
 
         for (int d = 0; d < FrameMs; d++)
         {
+            if (nowMs + d <= _lastRun)
+            {
+                continue; // visited this millisecond already
+            }
+
             List<T> list = _slots[(int)((nowMs + d) % FrameMs)];
             foreach (T item in list)
             {
@@ -100,15 +111,14 @@ internal sealed class PacingWheel<T> where T : class, IPaced
             for (int i = 0; i < list.Count; i++)
             {
                 T item = list[i];
-                if (item.DueMs > nowMs)
+                while (item.DueMs <= nowMs && item.WheelSlot >= 0)
                 {
-                    continue;
+                    long late = (nowMs - item.DueMs) / FrameMs;
+                    int skipped = late > MaxLateFrames ? (int)late : 0;
+                    item.DueMs += (skipped + 1) * (long)FrameMs;
+                    tick(item, skipped);
                 }
 
-                long late = (nowMs - item.DueMs) / FrameMs;
-                int skipped = late > MaxLateFrames ? (int)late : 0;
-                item.DueMs += (skipped + 1) * (long)FrameMs;
-                tick(item, skipped);
                 if (list.Count > i && !ReferenceEquals(list[i], item))
                 {
                     i--; // the tick removed it (swap-remove): look at what took its place

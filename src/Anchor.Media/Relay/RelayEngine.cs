@@ -35,11 +35,13 @@ internal sealed unsafe class RelayEngine : IDisposable
     private readonly Native.MMsgHdr* _send;
     private readonly byte* _events;
     private readonly PacingWheel<LocalStream> _wheel = new();
+    private readonly long _frequency;
     private volatile bool _stopping;
 
     public RelayEngine(ILogger log, string name, TimeProvider? time = null)
     {
         Time = time ?? TimeProvider.System;
+        _frequency = Time.TimestampFrequency;
         if (!Native.IsSupported)
         {
             throw new PlatformNotSupportedException("The media relay needs 64-bit Linux (epoll, recvmmsg, sendmmsg)");
@@ -86,7 +88,7 @@ internal sealed unsafe class RelayEngine : IDisposable
     /// <summary>Local streams on this engine's clock.</summary>
     public int LocalStreams => _wheel.Count;
 
-    public long NowMs => Time.GetTimestamp() * 1000 / Time.TimestampFrequency;
+    public long NowMs => Time.GetTimestamp() * 1000 / _frequency;
 
     /// <summary>Engine thread only: starts a local stream's 20 ms clock.</summary>
     public void Attach(LocalStream stream) => stream.Attach(NowMs, _wheel);
@@ -163,14 +165,14 @@ internal sealed unsafe class RelayEngine : IDisposable
 
     private void Run()
     {
-        long frequency = Time.TimestampFrequency;
+        long frequency = _frequency;
         long nextTick = Time.GetTimestamp() + frequency;
         int stride = Native.EpollEventSize;
         int dataOffset = Native.EpollDataOffset;
         Action<LocalStream, int> tickStream = (s, skipped) => s.Tick(NowMs, skipped);
         while (!_stopping)
         {
-            int wait = _wheel.MsUntilNext(NowMs);
+            int wait = _wheel.Count == 0 ? -1 : _wheel.MsUntilNext(NowMs); // no clock read per wake-up for a pure relay
             int n = Native.EpollWait(_epoll, _events, MaxEvents, wait < 0 ? 250 : wait);
             if (n < 0 && Marshal.GetLastPInvokeError() != Native.EINTR)
             {
@@ -274,7 +276,7 @@ internal sealed unsafe class RelayEngine : IDisposable
                 ep.Bytes += len;
                 ep.LastPacketTicks = now;
                 byte* data = _buffers + (i * BufferSize);
-                ep.AccountRtp(data, len, now, Time.TimestampFrequency);
+                ep.AccountRtp(data, len, now, _frequency);
                 if (local is not null)
                 {
                     if (!ep.IsRtcp)

@@ -1,12 +1,13 @@
 namespace Anchor.Pbx.Model;
 
-/// <summary>The validated, immutable settings the PBX core runs on (built by the host from configuration).</summary>
+/// <summary>
+/// The validated, immutable settings the PBX core runs on that need a restart to change (built once by the host from
+/// configuration); what can change at run time is in <see cref="PbxSnapshot"/>.
+/// </summary>
 public sealed record PbxOptions
 {
     /// <summary>The SIP domain (and digest realm) of the office.</summary>
     public required string Domain { get; init; }
-
-    public required IReadOnlyList<Extension> Extensions { get; init; }
 
     /// <summary>Shortest registration accepted (RFC 3261 §10.3 step 7: 423 with Min-Expires below it).</summary>
     public int MinExpires { get; init; } = 60;
@@ -28,9 +29,6 @@ public sealed record PbxOptions
 
     /// <summary>Which calls get their RTP relayed by Anchor (the seam for the media relay of the trunk issue).</summary>
     public MediaAnchoring MediaAnchoring { get; init; } = MediaAnchoring.Trunk;
-
-    /// <summary>The star codes Anchor answers itself.</summary>
-    public Routing.FeatureCodes FeatureCodes { get; init; } = new();
 
     /// <summary>The Server / User-Agent header value.</summary>
     public string ServerHeader { get; init; } = "Anchor";

@@ -28,41 +28,34 @@ public sealed class Router
 {
     private readonly PbxOptions _options;
     private readonly LocationService _location;
-    private readonly DialPlan _dialPlan;
-    private readonly IReadOnlyDictionary<string, Trunk> _trunks;
-    private readonly IReadOnlySet<string> _extensions;
+    private readonly SnapshotSource _config;
     private readonly bool _relay;
     private readonly ILogger _log;
 
-    public Router(PbxOptions options, LocationService location, DialPlan dialPlan, IEnumerable<Trunk> trunks, bool haveRelay, ILogger log)
+    public Router(PbxOptions options, LocationService location, SnapshotSource config, bool haveRelay, ILogger log)
     {
         _options = options;
         _location = location;
-        _dialPlan = dialPlan;
-        _trunks = trunks.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        _extensions = options.Extensions.Select(e => e.Number).ToHashSet(StringComparer.Ordinal);
+        _config = config;
         _relay = haveRelay;
         _log = log;
-        Policy = new CallPolicy(options.Extensions);
+        Policy = new CallPolicy(config);
     }
 
     /// <summary>Outbound permissions and per-extension call limits.</summary>
     public CallPolicy Policy { get; }
 
-    public IReadOnlyCollection<Trunk> Trunks => (IReadOnlyCollection<Trunk>)_trunks.Values;
-
     /// <summary>The trunk whose proxy sent a request from <paramref name="source"/>, if any.</summary>
-    public Trunk? TrunkFrom(System.Net.IPEndPoint source) => _trunks.Values.FirstOrDefault(t => t.IsFrom(source));
-
-    public bool IsExtension(string number) => _extensions.Contains(number);
+    public Trunk? TrunkFrom(System.Net.IPEndPoint source) => _config.Current.Trunks.Values.FirstOrDefault(t => t.IsFrom(source));
 
     /// <summary>An initial request from authenticated extension <paramref name="caller"/> for <paramref name="target"/> (the Request-URI's user).</summary>
     public RouteDecision Route(SipMessage req, string caller, string target)
     {
+        PbxSnapshot config = _config.Current; // one snapshot for the whole decision
         bool invite = req.Method == SipMethod.Invite;
 
         // 1. Feature codes, before anything else.
-        if (invite && target == _options.FeatureCodes.EchoTest)
+        if (invite && target == config.FeatureCodes.EchoTest)
         {
             _log.LogInformation("INVITE from {Caller} to {Code}: echo test", caller, target);
             return new ApplicationDecision(new EchoApplication(), new CallInfo(caller, Display(req, caller), target, CallDirection.Internal), false);
@@ -74,7 +67,7 @@ public sealed class Router
         }
 
         // 2. Extensions.
-        if (_extensions.Contains(target))
+        if (config.Extensions.ContainsKey(target))
         {
             IReadOnlyList<Binding> bindings = _location.Lookup(target);
             if (bindings.Count == 0)
@@ -92,7 +85,7 @@ public sealed class Router
         }
 
         // 3. The dial plan: the way out, for calls only.
-        return invite ? Outbound(req, caller, target) : new RejectDecision(404, "Not Found");
+        return invite ? Outbound(config, req, caller, target) : new RejectDecision(404, "Not Found");
     }
 
     /// <summary>An INVITE from a trunk's proxy: the DID (Request-URI user, else To user) rings the trunk's Inbound target.</summary>
@@ -108,7 +101,7 @@ public sealed class Router
         }
 
         string? target = trunk.Options.Inbound;
-        if (target is null || !_extensions.Contains(target))
+        if (target is null || !_config.Current.Extensions.ContainsKey(target))
         {
             return new RejectDecision(480, "Temporarily Unavailable (no inbound target)");
         }
@@ -134,9 +127,9 @@ public sealed class Router
     /// An authenticated extension dialled something that is not an extension: the dial plan picks a trunk. Every path
     /// to a trunk passes here, after the caller has authenticated as an extension: its classes and limits apply.
     /// </summary>
-    private RouteDecision Outbound(SipMessage req, string caller, string dialed)
+    private RouteDecision Outbound(PbxSnapshot config, SipMessage req, string caller, string dialed)
     {
-        DialResult? route = _dialPlan.Resolve(dialed);
+        DialResult? route = config.DialPlan.Resolve(dialed);
         if (route is null)
         {
             return new RejectDecision(404, "Not Found");
@@ -148,7 +141,7 @@ public sealed class Router
             return new RejectDecision(403, "Forbidden (number barred by the dial plan)");
         }
 
-        if (!_trunks.TryGetValue(route.Trunk, out Trunk? trunk))
+        if (!config.Trunks.TryGetValue(route.Trunk, out Trunk? trunk))
         {
             return new RejectDecision(500, "Server Internal Error (dial plan names an unknown trunk)");
         }

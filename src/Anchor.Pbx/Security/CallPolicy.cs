@@ -23,18 +23,21 @@ public sealed class CallPolicy
 {
     public static readonly IReadOnlySet<DialClass> DefaultClasses = new HashSet<DialClass> { DialClass.Internal, DialClass.Emergency, DialClass.Local, DialClass.National };
 
-    private readonly IReadOnlyDictionary<string, Extension> _extensions;
+    private readonly SnapshotSource _config;
     private readonly ConcurrentDictionary<string, int> _active = new(StringComparer.Ordinal);
 
-    public CallPolicy(IEnumerable<Extension> extensions) => _extensions = extensions.ToDictionary(e => e.Number, StringComparer.Ordinal);
+    /// <summary>The counts of calls in progress outlive a reload; the classes and limits are the current snapshot's.</summary>
+    public CallPolicy(SnapshotSource config) => _config = config;
+
+    private IReadOnlyDictionary<string, Extension> Extensions => _config.Current.Extensions;
 
     public bool Allows(string extension, DialClass cls) =>
-        cls == DialClass.Emergency || (_extensions.TryGetValue(extension, out Extension? e) && (e.AllowedClasses ?? DefaultClasses).Contains(cls));
+        cls == DialClass.Emergency || (Extensions.TryGetValue(extension, out Extension? e) && (e.AllowedClasses ?? DefaultClasses).Contains(cls));
 
     /// <summary>Takes an outbound call slot of <paramref name="extension"/>; false when it is at its limit.</summary>
     public bool TryAcquire(string extension)
     {
-        int max = _extensions.TryGetValue(extension, out Extension? e) ? e.MaxOutboundCalls : 0;
+        int max = Extensions.TryGetValue(extension, out Extension? e) ? e.MaxOutboundCalls : 0;
         while (true)
         {
             int n = _active.GetOrAdd(extension, 0);

@@ -50,9 +50,11 @@ public class PacingWheelTests
         wheel.Run(0, (x, k) => x.Ticks.Add((0, k)));
         wheel.Run(27, (x, k) => x.Ticks.Add((27, k))); // 7 ms late: the frame due at 20 goes now
         wheel.Run(40, (x, k) => x.Ticks.Add((40, k)));
-        wheel.Run(300, (x, k) => x.Ticks.Add((300, k))); // starved for 260 ms: one frame, 12 skipped, back in step
+        wheel.Run(95, (x, k) => x.Ticks.Add((95, k))); // 55 ms late: the frames due at 60 and 80 go at once
+        wheel.Run(300, (x, k) => x.Ticks.Add((300, k))); // starved for 200 ms: the frames due at 100 to 280 skipped, one sent, back in step
         wheel.Run(320, (x, k) => x.Ticks.Add((320, k)));
-        Assert.Equal([(0, 0), (27, 0), (40, 0), (300, 12), (320, 0)], s.Ticks);
+        Assert.Equal([(0, 0), (27, 0), (40, 0), (95, 0), (95, 0), (300, 10), (320, 0)], s.Ticks);
+        Assert.Equal(20, wheel.MsUntilNext(300)); // nothing is left due after a run
     }
 
     [Fact]

@@ -144,13 +144,15 @@ public class SourceGuardTests
 
 public class CallPolicyTests
 {
+    private static CallPolicy Policy(params Extension[] extensions) =>
+        new(new SnapshotSource(new PbxSnapshot(extensions, new Anchor.Pbx.Routing.DialPlan([]), [], new Anchor.Pbx.Routing.FeatureCodes())));
+
     [Fact]
     public void Defaults_deny_international_and_premium_and_emergency_is_always_allowed()
     {
-        var p = new CallPolicy([
+        CallPolicy p = Policy(
             new Extension("101", "pw-101-xxxx", null),
-            new Extension("102", "pw-102-xxxx", null) { AllowedClasses = new HashSet<DialClass> { DialClass.International } },
-        ]);
+            new Extension("102", "pw-102-xxxx", null) { AllowedClasses = new HashSet<DialClass> { DialClass.International } });
         Assert.True(p.Allows("101", DialClass.National));
         Assert.True(p.Allows("101", DialClass.Local));
         Assert.False(p.Allows("101", DialClass.International));
@@ -164,7 +166,7 @@ public class CallPolicyTests
     [Fact]
     public void Outbound_calls_per_extension_are_limited()
     {
-        var p = new CallPolicy([new Extension("101", "pw-101-xxxx", null) { MaxOutboundCalls = 2 }]);
+        CallPolicy p = Policy(new Extension("101", "pw-101-xxxx", null) { MaxOutboundCalls = 2 });
         Assert.True(p.TryAcquire("101"));
         Assert.True(p.TryAcquire("101"));
         Assert.False(p.TryAcquire("101"));

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Net;
+using Anchor.Media.Relay;
+using Anchor.Pbx.Model;
+using Anchor.Pbx.Routing;
+using Anchor.Pbx.Security;
+using Anchor.Pbx.Trunks;
+using Anchor.Sip.Auth;
+using Anchor.Sip.Transport;
+
+namespace Anchor.Configuration;
+
+/// <summary>Everything the SIP server runs on, built once from validated settings: typed, immutable, nothing left to parse.</summary>
+public sealed record AnchorConfig
+{
+    public required PbxOptions Pbx { get; init; }
+
+    /// <summary>What can change at run time (extensions, dial plan, trunks, feature codes).</summary>
+    public required PbxSnapshot Snapshot { get; init; }
+
+    public required IReadOnlyList<SipEndPoint> Listen { get; init; }
+
+    public IPAddress? ExternalAddress { get; init; }
+
+    public required DigestOptions Digest { get; init; }
+
+    public required SecurityOptions Security { get; init; }
+
+    /// <summary>The relay's settings; null when media is never anchored.</summary>
+    public MediaRelayOptions? Relay { get; init; }
+
+    public required string StorageConnectionString { get; init; }
+
+    /// <summary>The folder beside the database: generated secrets live there.</summary>
+    public required string DataDirectory { get; init; }
+}
+
+/// <summary>
+/// Maps settings that <see cref="SettingsValidator"/> has accepted (and trunks <see cref="TrunkResolver"/> resolved) into
+/// an <see cref="AnchorConfig"/>. It assumes valid input: every rule lives in the validator, so there is one set of them.
+/// </summary>
+public static class ConfigurationMapper
+{
+    public static AnchorConfig Map(AnchorSettings s, IReadOnlyList<TrunkOptions> trunks)
+    {
+        SipSettings sip = s.Sip;
+        IPAddress? external = sip.ExternalAddress is null ? null : IPAddress.Parse(sip.ExternalAddress);
+        SipEndPoint[] listen = (sip.Listen.Count > 0 ? (IEnumerable<string>)sip.Listen : SipSettings.DefaultListen).Select(SipEndPoint.Parse).ToArray();
+        var anchoring = Enum.Parse<MediaAnchoring>(s.Media.Anchor);
+        var pbx = new PbxOptions
+        {
+            Domain = sip.Domain,
+            MinExpires = sip.MinExpires,
+            MaxExpires = sip.MaxExpires,
+            DefaultExpires = Math.Min(3600, sip.MaxExpires),
+            KeepAliveInterval = TimeSpan.FromSeconds(sip.KeepAliveSeconds),
+            TimerC = TimeSpan.FromSeconds(sip.TimerCSeconds),
+            ServerHeader = s.Security.ServerHeader ?? sip.ServerHeader,
+            MediaAnchoring = anchoring,
+        };
+
+        var snapshot = new PbxSnapshot(
+            s.Extensions.Select(e => new Extension(e.Number!, e.Password!, e.Name)
+            {
+                AllowedClasses = e.Allow?.Select(c => Enum.Parse<DialClass>(c)).ToHashSet(),
+                MaxOutboundCalls = e.MaxCalls,
+            }),
+            new DialPlan(s.DialPlan.Select(r => new DialPlanRule(DigitMap.Parse(r.Pattern!), r.Trunk!, Enum.Parse<DialClass>(r.Class))).ToArray()),
+            trunks.Select(t => new Trunk(t)),
+            new FeatureCodes { EchoTest = s.FeatureCodes.EchoTest });
+
+        var digest = new DigestOptions();
+        if (sip.DigestAlgorithms.Count > 0)
+        {
+            digest = digest with
+            {
+                Algorithms = sip.DigestAlgorithms.Select(a => DigestAlgorithms.TryParse(a, out DigestAlgorithm d) ? d : DigestAlgorithm.Md5).Distinct().ToArray(),
+            };
+        }
+
+        SecuritySettings sec = s.Security;
+        var security = new SecurityOptions
+        {
+            TrustedNetworks = sec.TrustedNetworks.Select(n => IPNetwork.Parse(n)).ToArray(),
+            AuthFailuresPerMinute = sec.AuthFailuresPerMinute,
+            Ban = TimeSpan.FromSeconds(sec.BanSeconds),
+            RequestsPerSecondPerSource = sec.RequestsPerSecondPerSource,
+
+            // All of an ITSP's traffic comes from its proxy: never rate-limit or ban it (it still only gets its DIDs).
+            TrustedHosts = trunks.SelectMany(t => t.ProxyAddresses.Append(t.Proxy.EndPoint.Address)).ToHashSet(),
+        };
+
+        MediaRelayOptions? relay = null;
+        if (anchoring != MediaAnchoring.Never)
+        {
+            string[] range = s.Media.PortRange.Split('-');
+            relay = new MediaRelayOptions
+            {
+                BindAddress = s.Media.Address is { } a ? IPAddress.Parse(a) : listen[0].EndPoint.Address,
+                PortMin = int.Parse(range[0], CultureInfo.InvariantCulture),
+                PortMax = int.Parse(range[1], CultureInfo.InvariantCulture),
+                MediaTimeout = TimeSpan.FromSeconds(s.Media.TimeoutSeconds),
+                Threads = s.Media.Threads > 0 ? s.Media.Threads : Math.Clamp(Environment.ProcessorCount, 1, 4),
+            };
+        }
+
+        return new AnchorConfig
+        {
+            Pbx = pbx,
+            Snapshot = snapshot,
+            Listen = listen,
+            ExternalAddress = external,
+            Digest = digest,
+            Security = security,
+            Relay = relay,
+            StorageConnectionString = s.Storage.ConnectionString,
+            DataDirectory = DemoSetup.DataDirectory(s.Storage.ConnectionString),
+        };
+    }
+}
