@@ -44,8 +44,7 @@ public sealed class ExtensionAuth
             default:
                 if (r.Outcome == DigestOutcome.Rejected)
                 {
-                    _log.LogInformation("{Method} authentication failed for {User} from {Source}: {Reason}",
-                        Encoding.ASCII.GetString(tx.Request.MethodBytes), r.Username, tx.From.Remote, r.Reason);
+                    PbxLog.AuthenticationFailed(_log, Encoding.ASCII.GetString(tx.Request.MethodBytes), r.Username, tx.From.Remote, r.Reason);
                     Guard?.OnAuthFailure(tx.From.Remote, r.Username);
                 }
 

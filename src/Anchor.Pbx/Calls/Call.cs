@@ -135,7 +135,7 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
         {
             State = CallState.Answered;
             Answered = Host.Time.GetUtcNow();
-            Host.Log.LogInformation("{Call}: answered", Description);
+            PbxLog.Answered(Host.Log, Description);
         }
     }
 
@@ -213,7 +213,7 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
             }
         }
 
-        Host.Log.LogInformation("{Call}: ended ({Reason}){Stats}", Description, text, stats);
+        PbxLog.Ended(Host.Log, Description, text, stats);
         Host.OnEnded(this);
         _ended.TrySetResult();
     }
@@ -276,7 +276,7 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
 
     internal void OnDigit(Leg leg, char key, string how)
     {
-        Host.Log.LogInformation("{Call}: DTMF {Key} from {Party} ({How})", Description, key, leg.Name, how);
+        PbxLog.Dtmf(Host.Log, Description, key, leg.Name, how);
         Digit?.Invoke(leg, key);
     }
 

@@ -90,7 +90,7 @@ public sealed class ProxyCore
 
         if (!RoutesOnlyToUs(req))
         {
-            _log.LogWarning("Security: {Method} from {Source} refused: its Route set goes past Anchor outside any dialog", MethodName(req), tx.From.Remote);
+            PbxLog.RouteBeyond(_log, MethodName(req), tx.From.Remote);
             tx.Respond(403, "Forbidden (Route beyond this server)");
             return;
         }
@@ -148,7 +148,7 @@ public sealed class ProxyCore
     private void Fork(ServerTransaction tx, string fromUser, string target, IReadOnlyList<Binding> bindings)
     {
         SipMessage req = tx.Request;
-        _log.LogInformation("{Method} from {From} to {To}: {Count} contact(s)", MethodName(req), fromUser, target, bindings.Count);
+        PbxLog.Forking(_log, MethodName(req), fromUser, target, bindings.Count);
         var ctx = new ProxyContext(tx);
         _contexts[tx] = ctx;
         string? token = req.Method is SipMethod.Invite or SipMethod.Subscribe or SipMethod.Refer ? IssueToken(req) : null;
@@ -495,7 +495,7 @@ public sealed class ProxyCore
 
     private SipEndPoint? Refuse(SipMessage req, IPEndPoint source, string why)
     {
-        _log.LogWarning("Security: in-dialog {Method} from {Source} refused: {Why}", MethodName(req), source, why);
+        PbxLog.InDialogRefused(_log, MethodName(req), source, why);
         return null;
     }
 

@@ -123,7 +123,7 @@ public sealed class Registrar
                     changes.Add((uri, null));
                     if (existing is not null)
                     {
-                        _log.LogInformation("{Aor} unregistered {Contact}", aor, uri);
+                        PbxLog.Unregistered(_log, aor, uri);
                     }
 
                     continue;
@@ -134,7 +134,7 @@ public sealed class Registrar
                 changes.Add((uri, b));
                 if (existing is null || existing.Source != source)
                 {
-                    _log.LogInformation("{Aor} registered {Contact} from {Source} for {Expires} s", aor, uri, source, expires);
+                    PbxLog.Registered(_log, aor, uri, source, expires);
                 }
             }
 

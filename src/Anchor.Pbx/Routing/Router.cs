@@ -72,7 +72,7 @@ public sealed class Router
             IReadOnlyList<Binding> bindings = _location.Lookup(target);
             if (bindings.Count == 0)
             {
-                _log.LogInformation("{Method} from {From} to {To}: not registered", Encoding.ASCII.GetString(req.MethodBytes), caller, target);
+                PbxLog.NotRegistered(_log, Encoding.ASCII.GetString(req.MethodBytes), caller, target);
                 return new RejectDecision(480, "Temporarily Unavailable");
             }
 
@@ -174,7 +174,7 @@ public sealed class Router
             headers.Add(new("P-Asserted-Identity", $"<sip:{o.CallerId}@{o.Domain}>"));
         }
 
-        _log.LogInformation("INVITE from {Caller} to {Dialed}: outbound as {Number} through trunk {Trunk}", caller, dialed, route.Number, trunk.Name);
+        PbxLog.Outbound(_log, caller, dialed, route.Number, trunk.Name);
         var dial = new DialRequest
         {
             Targets = [new InviteTarget($"sip:{route.Number}@{o.Domain}", o.Proxy)],
@@ -197,7 +197,7 @@ public sealed class Router
     private ApplicationDecision Ring(SipMessage req, string caller, string display, string target, IReadOnlyList<Binding> bindings, string what,
         CallDirection direction, Trunk? trunk)
     {
-        _log.LogInformation("INVITE from {Caller} ({What}) to {Target}: {Count} contact(s)", caller, what, target, bindings.Count);
+        PbxLog.Ringing(_log, caller, what, target, bindings.Count);
         var dial = new DialRequest
         {
             Targets = bindings.Select(b => new InviteTarget(b.ContactUri, b.Target)).ToArray(),
