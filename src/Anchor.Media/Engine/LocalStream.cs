@@ -180,6 +180,8 @@ public sealed unsafe class LocalStream : IPaced
     /// <summary>Engine thread: this stream's 20 ms frame is due (after <paramref name="skipped"/> missed ones).</summary>
     internal void Tick(long nowMs, int skipped)
     {
+        // What the party sent since the last frame (the socket is not on epoll while Anchor is its other side).
+        _engine.Drain(_rtp);
         _timestamp += (uint)(skipped * AudioClip.FrameSamples);
         if (nowMs >= _nextReportMs)
         {

@@ -92,6 +92,7 @@ public sealed class MediaPort
             Rtp.Local = stream;
             stream.Configure(Remote);
             Engine.Attach(stream);
+            Engine.SetReadInterest(Rtp, false); // the stream reads its socket on its own tick
         });
         return stream;
     }
@@ -110,6 +111,7 @@ public sealed class MediaPort
         {
             Engine.Detach(s);
             Rtp.Local = null;
+            Engine.SetReadInterest(Rtp, true);
         }
     }
 

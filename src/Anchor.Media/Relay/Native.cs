@@ -12,6 +12,7 @@ internal static unsafe partial class Native
     public const int EPOLLIN = 0x001;
     public const int EPOLL_CTL_ADD = 1;
     public const int EPOLL_CTL_DEL = 2;
+    public const int EPOLL_CTL_MOD = 3;
     public const int EPOLL_CLOEXEC = 0x80000;
     public const int MSG_DONTWAIT = 0x40;
     public const int MSG_TRUNC = 0x20;

@@ -152,6 +152,32 @@ internal sealed unsafe class RelayEngine : IDisposable
         ep.Dispose();
     }
 
+    /// <summary>
+    /// Engine thread only: whether epoll wakes the engine for this endpoint's packets. A port in local mode is read by its
+    /// stream's own 20 ms tick instead (<see cref="Drain"/>), so one wake-up per frame serves both directions.
+    /// </summary>
+    public void SetReadInterest(RelayEndpoint ep, bool interested)
+    {
+        if (ep.Id < 0)
+        {
+            return;
+        }
+
+        byte* ev = stackalloc byte[16];
+        *(uint*)ev = interested ? (uint)Native.EPOLLIN : 0u;
+        *(long*)(ev + Native.EpollDataOffset) = ep.Id;
+        Native.EpollCtl(_epoll, Native.EPOLL_CTL_MOD, ep.Fd, ev);
+    }
+
+    /// <summary>Engine thread only: takes whatever the endpoint's socket holds, as if epoll had said it was readable.</summary>
+    public void Drain(RelayEndpoint ep)
+    {
+        if (ep.Id >= 0)
+        {
+            Pump(ep);
+        }
+    }
+
     private void Register(int fd, long id)
     {
         byte* ev = stackalloc byte[16];
