@@ -130,6 +130,22 @@ public class EchoAndDtmfTests
         await pbx.AssertLogAsync("DTMF 5 from 101 (SIP INFO)");
     }
 
+    [Fact]
+    public async Task Baresip_keys_reach_the_echo_test()
+    {
+        await using PbxHost pbx = await StartAsync();
+        await using Baresip phone = await Baresip.StartAsync("101", PbxHost.Passwords["101"], pbx.Port);
+        Assert.True(await phone.WaitForAsync("200 OK", TimeSpan.FromSeconds(10)), "baresip: " + phone.Output);
+        await phone.CommandAsync("/dial sip:*43@pbx.test");
+        Assert.True(await phone.WaitForAsync("Call established", TimeSpan.FromSeconds(10)), "baresip: " + phone.Output + pbx.Output);
+        await Task.Delay(500);
+        await phone.CommandAsync("/sndcode 58");
+        await pbx.AssertLogAsync("DTMF 5 from 101 (RFC 4733)");
+        await pbx.AssertLogAsync("DTMF 8 from 101 (RFC 4733)");
+        await phone.CommandAsync("/hangup");
+        await pbx.AssertLogAsync("ended (BYE from the caller)");
+    }
+
     private static byte[] Event(int pt, ushort seq, uint ts, int code, bool end = true, int duration = 800)
     {
         byte[] p = new byte[16];

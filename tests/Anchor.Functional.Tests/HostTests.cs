@@ -38,4 +38,23 @@ public class HostTests
         Assert.Equal(2, await host.WaitForExitAsync(StartTimeout));
         Assert.Contains("/nonexistent/anchor.json", host.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_prompt_folder_missing_a_prompt_stops_startup_naming_the_key_and_the_file()
+    {
+        string dir = Directory.CreateTempSubdirectory("anchor-prompts-").FullName;
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "prompts", "en", "goodbye.wav"), Path.Combine(dir, "goodbye.wav"));
+        await using var host = AnchorProcess.Start($"--Media:Prompts={dir}", $"--Storage:ConnectionString=Data Source={Path.Combine(dir, "a.db")}");
+        Assert.Equal(2, await host.WaitForExitAsync(StartTimeout));
+        Assert.Contains("Media:Prompts:", host.Output, StringComparison.Ordinal);
+        Assert.Contains(".wav is missing", host.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_feature_code_that_is_an_extension_stops_startup_naming_both()
+    {
+        await using var host = AnchorProcess.Start("--FeatureCodes:EchoTest=101", "--Extensions:0:Number=101", "--Extensions:0:Password=long-enough-1");
+        Assert.Equal(2, await host.WaitForExitAsync(StartTimeout));
+        Assert.Contains("FeatureCodes:EchoTest: \"101\" is also an extension number", host.Output, StringComparison.Ordinal);
+    }
 }
