@@ -18,17 +18,17 @@ public sealed class KeepAlive : IDisposable
     private readonly LocalAddresses _local;
     private readonly string _domain;
     private readonly ILogger _log;
-    private readonly ITimer _timer;
+    private readonly SipTimer _timer;
     private int _running;
 
-    public KeepAlive(LocationService location, TransactionLayer transactions, LocalAddresses local, string domain, TimeSpan interval, TimeProvider time, ILogger log)
+    public KeepAlive(LocationService location, TransactionLayer transactions, LocalAddresses local, string domain, TimeSpan interval, ILogger log)
     {
         _location = location;
         _transactions = transactions;
         _local = local;
         _domain = domain;
         _log = log;
-        _timer = time.CreateTimer(_ => Tick(), null, interval, interval);
+        _timer = SipTimer.Every(transactions.TimerQueue, interval, Tick);
     }
 
     private void Tick()
@@ -82,5 +82,5 @@ public sealed class KeepAlive : IDisposable
         }
     }
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose() => _timer.Cancel();
 }

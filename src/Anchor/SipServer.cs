@@ -32,6 +32,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
     private MediaRelay? _relay;
     private SourceGuard? _guard;
     private CallHost? _calls;
+    private SipTimerQueue? _timers;
     private readonly List<TrunkRegistration> _registrations = [];
 
     public SipServer(AnchorConfig config, MediaAssetSet assets, ILoggerFactory loggers)
@@ -47,10 +48,16 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         TimeProvider time = TimeProvider.System;
         PbxOptions options = _config.Pbx;
         var snapshot = new SnapshotSource(_config.Snapshot);
-        _location = new LocationService(new SqliteLocationStore(_config.StorageConnectionString), time, _loggers.CreateLogger("Anchor.Location"));
-        _transport = new SipTransportLayer(new SipTransportOptions { ServerHeader = options.ServerHeader }, time, _loggers.CreateLogger("Anchor.Sip.Transport"));
+
+        // One clock, one timer queue for every timer in Anchor: transactions, calls, keep-alives, purges, the heartbeat.
+        _timers = new SipTimerQueue(time);
+        _location = new LocationService(new SqliteLocationStore(_config.StorageConnectionString), time, _loggers.CreateLogger("Anchor.Location"), _timers);
+        _transport = new SipTransportLayer(new SipTransportOptions { ServerHeader = options.ServerHeader }, time, _loggers.CreateLogger("Anchor.Sip.Transport"))
+        {
+            TimerQueue = _timers,
+        };
         var local = new LocalAddresses(_transport, options.Domain, _config.ExternalAddress);
-        _guard = new SourceGuard(_config.Security, time, _loggers.CreateLogger("Anchor.Security"));
+        _guard = new SourceGuard(_config.Security, time, _loggers.CreateLogger("Anchor.Security"), _timers);
         _transport.Filter = _guard;
 
         // One realm, one nonce secret for registrar and proxy: the office's domain.
@@ -76,7 +83,8 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         proxy.Calls = _calls;
         proxy.Router = router;
         var core = new PbxCore(registrar, proxy, local) { Calls = _calls, Router = router };
-        _transactions = new TransactionLayer(_transport, core, time, log: _loggers.CreateLogger("Anchor.Sip.Transactions"), serverHeader: options.ServerHeader);
+        _transactions = new TransactionLayer(_transport, core, time, log: _loggers.CreateLogger("Anchor.Sip.Transactions"), serverHeader: options.ServerHeader,
+            timerQueue: _timers);
         proxy.Transactions = _transactions;
         _calls.Transactions = _transactions;
 
@@ -88,7 +96,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             reg.Start();
         }
 
-        _keepAlive = new KeepAlive(_location, _transactions, local, options.Domain, options.KeepAliveInterval, time, _loggers.CreateLogger("Anchor.KeepAlive"));
+        _keepAlive = new KeepAlive(_location, _transactions, local, options.Domain, options.KeepAliveInterval, _loggers.CreateLogger("Anchor.KeepAlive"));
         _log.LogInformation("Anchor serving {Domain} with {Count} extensions", options.Domain, snapshot.Current.Extensions.Count);
         return Task.CompletedTask;
     }
@@ -130,5 +138,8 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             await _location.DisposeAsync().ConfigureAwait(false);
             _location = null;
         }
+
+        _timers?.Dispose();
+        _timers = null;
     }
 }

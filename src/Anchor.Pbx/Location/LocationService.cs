@@ -33,12 +33,14 @@ public sealed class LocationService : IAsyncDisposable
     private readonly Lock _addressGate = new();
     private readonly Channel<(string, string, Binding?)> _writes = Channel.CreateUnbounded<(string, string, Binding?)>(new() { SingleReader = true });
     private readonly Task _writer;
-    private readonly ITimer _purge;
+    private readonly Anchor.Sip.Transactions.SipTimer _purge;
+    private readonly Anchor.Sip.Transactions.SipTimerQueue? _ownQueue;
     private long _enqueued;
     private long _committed;
     private readonly ConcurrentQueue<(long Target, Action Then)> _afterCommit = new();
 
-    public LocationService(ILocationStore store, TimeProvider? time = null, ILogger? log = null)
+    /// <param name="timers">The process's one timer queue; null: one of its own on <paramref name="time"/> (tests).</param>
+    public LocationService(ILocationStore store, TimeProvider? time = null, ILogger? log = null, Anchor.Sip.Transactions.SipTimerQueue? timers = null)
     {
         _store = store;
         _time = time ?? TimeProvider.System;
@@ -58,7 +60,8 @@ public sealed class LocationService : IAsyncDisposable
         store.PurgeExpired(now);
         _log.LogInformation("Location service loaded {Count} bindings", loaded);
         _writer = Task.Run(WriteLoopAsync);
-        _purge = _time.CreateTimer(_ => Purge(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+        _ownQueue = timers is null ? new Anchor.Sip.Transactions.SipTimerQueue(_time) : null;
+        _purge = Anchor.Sip.Transactions.SipTimer.Every(timers ?? _ownQueue!, TimeSpan.FromSeconds(30), Purge);
     }
 
     /// <summary>Called when a binding is removed for any reason other than the phone asking (expiry, keep-alive failure).</summary>
@@ -323,7 +326,8 @@ public sealed class LocationService : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _purge.Dispose();
+        _purge.Cancel();
+        _ownQueue?.Dispose();
         _writes.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
         _store.Dispose();

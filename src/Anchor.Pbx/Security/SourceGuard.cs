@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Net;
+using Anchor.Sip.Transactions;
 using Anchor.Sip.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -47,14 +48,16 @@ public sealed class SourceGuard : ISourceFilter, IDisposable
     private readonly ConcurrentDictionary<IPAddress, SourceState> _sources = new();
     private readonly ConcurrentDictionary<string, FailureWindow> _users = new(StringComparer.Ordinal);
     private readonly FrozenSet<IPAddress> _trustedHosts;
-    private readonly ITimer _purge;
+    private readonly SipTimer _purge;
+    private readonly SipTimerQueue? _ownQueue;
     private readonly long _windowTicks;
     private readonly double _tokensPerTick;
     private readonly double _burst;
     private long _untracked;
     private int _tracked;
 
-    public SourceGuard(SecurityOptions options, TimeProvider time, ILogger log)
+    /// <param name="timers">The process's one timer queue; null: one of its own on <paramref name="time"/> (tests).</param>
+    public SourceGuard(SecurityOptions options, TimeProvider time, ILogger log, SipTimerQueue? timers = null)
     {
         _options = options;
         _time = time;
@@ -63,7 +66,8 @@ public sealed class SourceGuard : ISourceFilter, IDisposable
         _tokensPerTick = options.RequestsPerSecondPerSource / (double)time.TimestampFrequency;
         _burst = options.RequestsPerSecondPerSource * 2.0;
         _trustedHosts = options.TrustedHosts.Select(Normalise).ToFrozenSet(); // fixed at start: no lock on the receive path
-        _purge = time.CreateTimer(_ => Purge(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+        _ownQueue = timers is null ? new SipTimerQueue(time) : null;
+        _purge = SipTimer.Every(timers ?? _ownQueue!, TimeSpan.FromSeconds(30), Purge);
     }
 
     public int TrackedSources => Volatile.Read(ref _tracked);
@@ -254,7 +258,11 @@ public sealed class SourceGuard : ISourceFilter, IDisposable
 
     private static IPAddress Normalise(IPAddress a) => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a;
 
-    public void Dispose() => _purge.Dispose();
+    public void Dispose()
+    {
+        _purge.Cancel();
+        _ownQueue?.Dispose();
+    }
 
     private sealed class SourceState
     {

@@ -9,12 +9,23 @@ public sealed class SipTimer : ITimerTarget
 {
     private readonly SipTimerQueue _queue;
     private readonly Action _onExpiry;
+    private readonly TimeSpan _period;
     private int _generation;
 
-    public SipTimer(SipTimerQueue queue, Action onExpiry)
+    /// <param name="period">Re-arms itself this long after each expiry (a housekeeping tick); zero: one-shot.</param>
+    public SipTimer(SipTimerQueue queue, Action onExpiry, TimeSpan period = default)
     {
         _queue = queue;
         _onExpiry = onExpiry;
+        _period = period;
+    }
+
+    /// <summary>A timer that fires every <paramref name="period"/>, started.</summary>
+    public static SipTimer Every(SipTimerQueue queue, TimeSpan period, Action onTick)
+    {
+        var t = new SipTimer(queue, onTick, period);
+        t.Start(period);
+        return t;
     }
 
     /// <summary>Whether the timer is armed and has not fired since.</summary>
@@ -41,6 +52,11 @@ public sealed class SipTimer : ITimerTarget
         }
 
         IsArmed = false;
+        if (_period > TimeSpan.Zero)
+        {
+            Start(_period);
+        }
+
         _onExpiry();
     }
 }

@@ -22,14 +22,18 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
     private readonly ConcurrentDictionary<string, ClientTransaction> _client = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _mergeIds = new(StringComparer.Ordinal);
 
+    private readonly bool _ownsQueue;
+
+    /// <param name="timerQueue">The process's one timer queue, shared with everything else that keeps time; null: one of its own.</param>
     public TransactionLayer(ISipSender sender, ITransactionUser tu, TimeProvider? time = null, SipTimerSettings? timers = null,
-        ILogger? log = null, string serverHeader = "Anchor")
+        ILogger? log = null, string serverHeader = "Anchor", SipTimerQueue? timerQueue = null)
     {
         _sender = sender;
         _tu = tu;
         Time = time ?? TimeProvider.System;
         Timers = timers ?? SipTimerSettings.Default;
-        TimerQueue = new SipTimerQueue(Time);
+        _ownsQueue = timerQueue is null;
+        TimerQueue = timerQueue ?? new SipTimerQueue(Time);
         _log = log ?? NullLogger.Instance;
         ServerHeader = serverHeader;
     }
@@ -337,7 +341,13 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
         return sb;
     }
 
-    public void Dispose() => TimerQueue.Dispose();
+    public void Dispose()
+    {
+        if (_ownsQueue)
+        {
+            TimerQueue.Dispose();
+        }
+    }
 
     private sealed class FinalResponseWaiter : IClientTransactionUser
     {

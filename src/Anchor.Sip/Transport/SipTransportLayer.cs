@@ -24,7 +24,7 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<SipEndPoint> _bound = [];
     private ISipMessageSink? _sink;
-    private ITimer? _heartbeat;
+    private Transactions.SipTimer? _heartbeat;
     private long _malformed;
     private long _filtered;
 
@@ -50,6 +50,11 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
 
     /// <summary>Bans and rate limits, consulted before anything is parsed; null admits everything.</summary>
     public ISourceFilter? Filter { get; set; }
+
+    /// <summary>The process's one timer queue, for the connection heartbeat; null: one of its own on <see cref="Time"/>.</summary>
+    public Transactions.SipTimerQueue? TimerQueue { get; set; }
+
+    private Transactions.SipTimerQueue? _ownQueue;
 
     /// <summary>Binds every address, then starts receiving. Throws on a bind failure, naming the address.</summary>
     public void Start(IEnumerable<SipEndPoint> listen, ISipMessageSink sink)
@@ -96,7 +101,8 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
             _ = Task.Run(() => AcceptLoopAsync(l));
         }
 
-        _heartbeat = Time.CreateTimer(_ => Heartbeat(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _ownQueue = TimerQueue is null ? new Transactions.SipTimerQueue(Time) : null;
+        _heartbeat = Transactions.SipTimer.Every(TimerQueue ?? _ownQueue!, TimeSpan.FromSeconds(1), Heartbeat);
         foreach (SipEndPoint b in _bound)
         {
             _log.LogInformation("Listening on {EndPoint}", b);
@@ -299,7 +305,8 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         _stop.Cancel();
-        _heartbeat?.Dispose();
+        _heartbeat?.Cancel();
+        _ownQueue?.Dispose();
         foreach (UdpChannel ch in _udp)
         {
             ch.Dispose();
