@@ -59,7 +59,7 @@ public sealed class LocalStreamTests : IDisposable, ILocalStreamEvents
         var packets = new List<byte[]>();
         while (packets.Count < 10)
         {
-            packets.Add(await ReceiveAsync(phone));
+            packets.Add(await Loopback.ReceiveAsync(phone));
         }
 
         Assert.All(packets, p => Assert.Equal(0, p[1] & 0x7F)); // PCMU: the first G.711 the phone listed
@@ -78,7 +78,7 @@ public sealed class LocalStreamTests : IDisposable, ILocalStreamEvents
             Assert.InRange(heard[i] - clip.Samples[i], -600, 600); // G.711's quantisation, nothing else
         }
 
-        await WaitForAsync(() => { lock (_finished) { return _finished.Contains(7); } });
+        await Loopback.WaitForAsync(() => { lock (_finished) { return _finished.Contains(7); } });
         Assert.Equal(10, stream.PacketsSent);
     }
 
@@ -104,7 +104,7 @@ public sealed class LocalStreamTests : IDisposable, ILocalStreamEvents
             }
         }
 
-        await WaitForAsync(() => { lock (_keys) { return _keys.Count >= 2; } });
+        await Loopback.WaitForAsync(() => { lock (_keys) { return _keys.Count >= 2; } });
         await Task.Delay(100);
         lock (_keys)
         {
@@ -128,7 +128,7 @@ public sealed class LocalStreamTests : IDisposable, ILocalStreamEvents
             RtpHeader.Write(p, 8, false, i, i * 160u, 0xABCDEF01);
             Array.Fill(p, (byte)(0x10 + i), 12, 160);
             phone.SendTo(p, target);
-            byte[] back = await ReceiveAsync(phone);
+            byte[] back = await Loopback.ReceiveAsync(phone);
             Assert.Equal(8, back[1] & 0x7F);
             Assert.NotEqual(0xABCDEF01u, RtpHeader.Ssrc(back));
             Assert.Equal(p[12..], back[12..]);
@@ -184,13 +184,13 @@ public sealed class LocalStreamTests : IDisposable, ILocalStreamEvents
         pa.ForwardTo(pb);
         pb.ForwardTo(pa);
         a.SendTo(Event(101, 1, 0, 5, false, 160), new IPEndPoint(IPAddress.Loopback, pa.Port));
-        Assert.Equal(96, (await ReceiveAsync(b))[1] & 0x7F);
+        Assert.Equal(96, (await Loopback.ReceiveAsync(b))[1] & 0x7F);
         b.SendTo(Event(96, 1, 0, 5, false, 160), new IPEndPoint(IPAddress.Loopback, pb.Port));
-        Assert.Equal(101, (await ReceiveAsync(a))[1] & 0x7F);
+        Assert.Equal(101, (await Loopback.ReceiveAsync(a))[1] & 0x7F);
         byte[] audio = new byte[172];
         RtpHeader.Write(audio, 0, true, 2, 160, 9);
         a.SendTo(audio, new IPEndPoint(IPAddress.Loopback, pa.Port));
-        byte[] got = await ReceiveAsync(b);
+        byte[] got = await Loopback.ReceiveAsync(b);
         Assert.Equal(0x80, got[1]); // PCMU with its marker, untouched
     }
 
@@ -220,23 +220,7 @@ public sealed class LocalStreamTests : IDisposable, ILocalStreamEvents
         return sdp!.Streams[0];
     }
 
-    private static async Task<byte[]> ReceiveAsync(Socket s)
-    {
-        byte[] buf = new byte[2048];
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        int n = await s.ReceiveAsync(buf, SocketFlags.None, cts.Token);
-        return buf[..n];
-    }
 
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        for (int i = 0; i < 100 && !condition(); i++)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(condition());
-    }
 
     public void Dispose()
     {

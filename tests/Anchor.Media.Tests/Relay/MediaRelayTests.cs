@@ -51,15 +51,15 @@ public sealed class MediaRelayTests : IDisposable
         for (ushort seq = 1; seq <= 20; seq++)
         {
             a.SendTo(Rtp(seq, seq * 160u), relayForA);
-            Assert.Equal(seq, Seq(await ReceiveAsync(b)));
+            Assert.Equal(seq, Seq(await Loopback.ReceiveAsync(b)));
             b.SendTo(Rtp((ushort)(seq + 1000), seq * 160u), relayForB);
-            Assert.Equal(seq + 1000, Seq(await ReceiveAsync(a)));
+            Assert.Equal(seq + 1000, Seq(await Loopback.ReceiveAsync(a)));
         }
 
         // RTCP goes through the odd port next to each.
         a.SendTo(Encoding.ASCII.GetBytes("rtcp-from-a"), new IPEndPoint(IPAddress.Loopback, relayForA.Port + 1));
         Socket bRtcp = _sockets[^1];
-        Assert.Equal("rtcp-from-a", Encoding.ASCII.GetString(await ReceiveAsync(bRtcp)));
+        Assert.Equal("rtcp-from-a", Encoding.ASCII.GetString(await Loopback.ReceiveAsync(bRtcp)));
 
         StreamCounters fromA = pa.Counters();
         Assert.Equal(20, fromA.Packets);
@@ -81,24 +81,24 @@ public sealed class MediaRelayTests : IDisposable
         IPEndPoint relayForA = At(pa);
 
         aReal.SendTo(Rtp(1, 0), relayForA);
-        await ReceiveAsync(b);
+        await Loopback.ReceiveAsync(b);
         b.SendTo(Rtp(7, 0), relayForB);
-        Assert.Equal(7, Seq(await ReceiveAsync(aReal))); // latched: B's media reaches A where A really is
+        Assert.Equal(7, Seq(await Loopback.ReceiveAsync(aReal))); // latched: B's media reaches A where A really is
         Assert.Equal(((IPEndPoint)aReal.LocalEndPoint!).Port, pa.Counters().Remote!.Port);
 
         // A stranger on another host cannot take the stream over once it is latched.
         stranger.SendTo(Rtp(99, 0), relayForA);
         aReal.SendTo(Rtp(2, 160), relayForA);
-        Assert.Equal(2, Seq(await ReceiveAsync(b)));
-        await WaitForAsync(() => pa.Counters().Rejected == 1);
+        Assert.Equal(2, Seq(await Loopback.ReceiveAsync(b)));
+        await Loopback.WaitForAsync(() => pa.Counters().Rejected == 1);
         b.SendTo(Rtp(8, 160), relayForB);
-        Assert.Equal(8, Seq(await ReceiveAsync(aReal)));
+        Assert.Equal(8, Seq(await Loopback.ReceiveAsync(aReal)));
 
         // The signalled host itself may move (a phone that reopened its socket): the latch follows.
         a.SendTo(Rtp(3, 320), relayForA);
-        Assert.Equal(3, Seq(await ReceiveAsync(b)));
+        Assert.Equal(3, Seq(await Loopback.ReceiveAsync(b)));
         b.SendTo(Rtp(9, 320), relayForB);
-        Assert.Equal(9, Seq(await ReceiveAsync(a)));
+        Assert.Equal(9, Seq(await Loopback.ReceiveAsync(a)));
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class MediaRelayTests : IDisposable
         foreach (ushort seq in new ushort[] { 65530, 65531, 65533, 65535, 0, 1, 4 })
         {
             a.SendTo(Rtp(seq, 0), relayForA);
-            await ReceiveAsync(b);
+            await Loopback.ReceiveAsync(b);
         }
 
         StreamCounters c = pa.Counters();
@@ -148,7 +148,7 @@ public sealed class MediaRelayTests : IDisposable
         await cts.CancelAsync();
 
         group.Dispose();
-        await WaitForAsync(() => _relay.PortPairsInUse == 0);
+        await Loopback.WaitForAsync(() => _relay.PortPairsInUse == 0);
         using var rebind = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         rebind.Bind(relayForA); // the port is really closed
     }
@@ -226,23 +226,7 @@ public sealed class MediaRelayTests : IDisposable
 
     private static int Seq(byte[] p) => (p[2] << 8) | p[3];
 
-    private static async Task<byte[]> ReceiveAsync(Socket s)
-    {
-        byte[] buf = new byte[2048];
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        int n = await s.ReceiveAsync(buf, SocketFlags.None, cts.Token);
-        return buf[..n];
-    }
 
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        for (int i = 0; i < 100 && !condition(); i++)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(condition());
-    }
 
     public void Dispose()
     {
