@@ -76,6 +76,10 @@ public class MusicOnHoldTests
         AssertMusic(ulaw, payloadType: 0, atLeastSeconds: 1.0);
         Assert.True(ulaw[0].At - alaw[^1].At < TimeSpan.FromMilliseconds(200), "the music went on across the codec change");
         Assert.Equal((ushort)(alaw[^1].Sequence + 1), ulaw[0].Sequence);
+
+        // The PCMU part of the hold lasted 1.5 s; then UserC resumed and 101 stayed on the line for another second:
+        // music that went on after the resume would show here.
+        Assert.True((ulaw[^1].At - ulaw[0].At).TotalSeconds < 1.9, $"music for {(ulaw[^1].At - ulaw[0].At).TotalSeconds:0.00} s after the codec change");
     }
 
     [Fact]
