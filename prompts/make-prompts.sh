@@ -9,8 +9,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # Prompts: espeak-ng writes 22,050 Hz; sox makes 8 kHz 16-bit mono, trims leading silence and normalises to -3 dBFS.
+# Prompts that exist are kept (FORCE=1 remakes them all), so adding a line to prompts.tsv adds one file.
 while IFS=$'\t' read -r name text; do
   case "$name" in ''|'#'*) continue ;; esac
+  [ -z "${FORCE:-}" ] && [ -f "en/$name.wav" ] && continue
   espeak-ng -v en-us -s 150 -w "$tmp/$name.wav" "$text"
   sox "$tmp/$name.wav" -r 8000 -c 1 -b 16 "en/$name.wav" silence 1 0.02 0.5% norm -3
 done < en/prompts.tsv
@@ -23,9 +25,10 @@ for chord in "C4 E4 G4 C5" "A3 C4 E4 A4" "F3 A3 C4 F4" "G3 B3 D4 G4"; do
   done
 done
 i=0
-for n in "${notes[@]}" "${notes[@]}"; do
+[ -z "${FORCE:-}" ] && [ -f moh/default.wav ] && { echo "kept moh/default.wav"; notes=(); }
+for n in ${notes[@]+"${notes[@]}"} ${notes[@]+"${notes[@]}"}; do
   sox -n -r 8000 -c 1 -b 16 "$tmp/note-$(printf %04d $i).wav" synth 0.25 pluck "$n" vol 0.4
   i=$((i + 1))
 done
-sox "$tmp"/note-*.wav -r 8000 -c 1 -b 16 moh/default.wav norm -6
+[ ${#notes[@]} -gt 0 ] && sox "$tmp"/note-*.wav -r 8000 -c 1 -b 16 moh/default.wav norm -6
 echo "made $(ls en/*.wav | wc -l) prompts and moh/default.wav ($(soxi -D moh/default.wav) s)"

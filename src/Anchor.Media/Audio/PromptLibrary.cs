@@ -20,6 +20,8 @@ public sealed class PromptLibrary
         "please-hold", "feature-on", "feature-off", "extension", "message", "from", "received", "main-menu-voicemail",
         "message-menu", "message-deleted", "message-saved", "mailbox-options", "record-greeting-after-tone", "greeting-review",
         "enter-new-password", "password-changed", "day-mode", "night-mode", "not-available-try-later",
+        "voicemail", "the-main-menu", "dial-the-extension", "enter-extension", "monday", "tuesday", "wednesday", "thursday",
+        "friday", "saturday", "sunday", "am", "pm", "oh", "mailbox-full",
     ];
 
     private readonly Dictionary<string, AudioClip> _clips;

@@ -79,6 +79,17 @@ public static class LocalDescription
         return Encoding.ASCII.GetBytes(sb.ToString());
     }
 
+    /// <summary>
+    /// An offer with exactly <paramref name="audio"/> (and <paramref name="events"/>), their payload types kept: for a
+    /// party Anchor calls on behalf of one it has already answered, so both sides use what the first agreed.
+    /// </summary>
+    public static byte[] OfferWith(RtpFormat audio, RtpFormat? events, IPAddress address, int port, long sessionId, long version)
+    {
+        var sb = Session(address, sessionId, version);
+        Audio(sb, port, audio, events, MediaDirection.SendRecv);
+        return Encoding.ASCII.GetBytes(sb.ToString());
+    }
+
     private static StringBuilder Session(IPAddress address, long sessionId, long version)
     {
         string family = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IP6" : "IP4";

@@ -29,7 +29,9 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
     private readonly List<Leg> _legs = [];
     private readonly List<Action> _onEnd = [];
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Dictionary<int, TaskCompletionSource<char?>> _plays = [];
+    private readonly CancellationTokenSource _endedToken = new();
+    private readonly Dictionary<int, TaskCompletionSource<bool>> _plays = [];
+    private readonly Dictionary<Leg, int> _playing = [];
     private MediaGroup? _media;
     private int _nextPlay;
 
@@ -69,6 +71,9 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
 
     /// <summary>Completes when the call has ended.</summary>
     public Task Completion => _ended.Task;
+
+    /// <summary>Cancelled when the call ends (for waits an application makes).</summary>
+    public CancellationToken Ended => _endedToken.Token;
 
     /// <summary>A key the caller pressed (RFC 4733 or SIP INFO), inside the gate.</summary>
     public event Action<Leg, char>? Digit;
@@ -188,7 +193,7 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
 
         State = CallState.Ended;
         Reason = reason;
-        foreach (TaskCompletionSource<char?> play in _plays.Values)
+        foreach (TaskCompletionSource<bool> play in _plays.Values)
         {
             play.TrySetCanceled();
         }
@@ -215,44 +220,48 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
 
         PbxLog.Ended(Host.Log, Description, text, stats);
         Host.OnEnded(this);
+        _endedToken.Cancel();
         _ended.TrySetResult();
     }
 
     // ---- For applications: Anchor's own media on the caller's leg ----
 
     /// <summary>
-    /// Plays <paramref name="source"/> to <paramref name="leg"/> (Anchor's own engine on its media) and completes when it has
-    /// played, or with the key pressed when <paramref name="bargeIn"/> lets a key cut it short. Cancelled when the call ends.
+    /// Plays <paramref name="source"/> to <paramref name="leg"/> (Anchor's own engine on its media): true when it played
+    /// to its end, false when <see cref="StopPlayback"/> cut it short or another playback replaced it. Cancelled when the
+    /// call ends. Keys are heard through <see cref="Digit"/> (and <see cref="Voice"/> for barge-in and collecting).
     /// </summary>
-    public Task<char?> PlayAsync(Leg leg, IAudioSource source, bool bargeIn = false)
+    public Task<bool> PlayAsync(Leg leg, IAudioSource source)
     {
         if (State == CallState.Ended || leg.Media is not AnchoredMedia media || media.Local() is not { } stream)
         {
-            return Task.FromCanceled<char?>(new CancellationToken(true));
+            return Task.FromCanceled<bool>(new CancellationToken(true));
         }
 
+        StopPlayback(leg, stopStream: false);
         stream.Events = this;
         int id = ++_nextPlay;
-        var done = new TaskCompletionSource<char?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         _plays[id] = done;
-        if (bargeIn)
-        {
-            void OnKey(Leg l, char key)
-            {
-                if (l == leg && _plays.Remove(id))
-                {
-                    Digit -= OnKey;
-                    stream.StopPlayback();
-                    done.TrySetResult(key);
-                }
-            }
-
-            Digit += OnKey;
-            done.Task.ContinueWith(_ => Digit -= OnKey, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, Gate);
-        }
-
+        _playing[leg] = id;
         stream.Play(source, id);
         return done.Task;
+    }
+
+    /// <summary>Stops what plays to <paramref name="leg"/>; its <see cref="PlayAsync"/> completes with false.</summary>
+    public void StopPlayback(Leg leg) => StopPlayback(leg, stopStream: true);
+
+    private void StopPlayback(Leg leg, bool stopStream)
+    {
+        if (_playing.Remove(leg, out int id) && _plays.Remove(id, out TaskCompletionSource<bool>? done))
+        {
+            if (stopStream && leg.Media is AnchoredMedia m)
+            {
+                m.AudioPort?.Stream?.StopPlayback();
+            }
+
+            done.TrySetResult(false);
+        }
     }
 
     void ILocalStreamEvents.OnDigit(LocalStream stream, char key)
@@ -268,9 +277,14 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
     void ILocalStreamEvents.OnPlaybackFinished(LocalStream stream, int playId) =>
         ThreadPool.UnsafeQueueUserWorkItem(_ => Gate.Post(() =>
         {
-            if (_plays.Remove(playId, out TaskCompletionSource<char?>? done))
+            if (_plays.Remove(playId, out TaskCompletionSource<bool>? done))
             {
-                done.TrySetResult(null);
+                foreach (var kv in _playing.Where(kv => kv.Value == playId).ToArray())
+                {
+                    _playing.Remove(kv.Key);
+                }
+
+                done.TrySetResult(true);
             }
         }), null);
 

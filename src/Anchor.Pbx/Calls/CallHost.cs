@@ -52,6 +52,23 @@ public sealed class CallHost
 
     public MusicOnHold? Music { get; init; }
 
+    /// <summary>The office's mailboxes; null when voicemail is not set up (a test harness).</summary>
+    public Voicemail.Mailboxes? Mailboxes { get; init; }
+
+    /// <summary>Resolves destinations for applications (an AA's menu key, an operator); set by the host.</summary>
+    public Routing.Router? Router { get; set; }
+
+    /// <summary>Counts failed PIN entries toward bans (docs/security.md).</summary>
+    public Security.SourceGuard? Guard { get; init; }
+
+    /// <summary>The office's time zone (message times are announced in it).</summary>
+    public TimeZoneInfo Zone { get; init; } = TimeZoneInfo.Utc;
+
+    private readonly ConcurrentDictionary<string, AudioClip> _clips = new(StringComparer.Ordinal);
+
+    /// <summary>A WAV the configuration names (an AA's greeting), read once (validated at start).</summary>
+    public AudioClip Clip(string path) => _clips.GetOrAdd(path, WavFile.Read);
+
     public string UserAgent => Options.ServerHeader;
 
     public TransactionLayer Transactions

@@ -10,4 +10,20 @@ public sealed record Extension(string Number, string Password, string? Name)
 
     /// <summary>Outbound (trunk) calls it may hold at once; 0: no limit.</summary>
     public int MaxOutboundCalls { get; init; } = 2;
+
+    /// <summary>Its voicemail box (on by default).</summary>
+    public MailboxOptions Mailbox { get; init; } = new();
+}
+
+/// <summary>An extension's mailbox: whether it exists, when unanswered calls go there, how long a message may be.</summary>
+public sealed record MailboxOptions
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>The PIN from the configuration; null: a generated one (stored with Anchor's secrets), or one set from the phone.</summary>
+    public string? Pin { get; init; }
+
+    public TimeSpan NoAnswer { get; init; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan MaxMessage { get; init; } = TimeSpan.FromSeconds(180);
 }

@@ -1,3 +1,4 @@
+using Anchor.Pbx.Applications.AutoAttendant;
 using Anchor.Pbx.Routing;
 using Anchor.Pbx.Trunks;
 
@@ -11,12 +12,33 @@ namespace Anchor.Pbx.Model;
 /// </summary>
 public sealed record PbxSnapshot
 {
-    public PbxSnapshot(IEnumerable<Extension> extensions, DialPlan dialPlan, IEnumerable<Trunk> trunks, FeatureCodes featureCodes)
+    public PbxSnapshot(IEnumerable<Extension> extensions, DialPlan dialPlan, IEnumerable<Trunk> trunks, FeatureCodes featureCodes,
+        IEnumerable<Attendant>? attendants = null, VoicemailSettings? voicemail = null)
     {
         Extensions = extensions.ToDictionary(e => e.Number, StringComparer.Ordinal);
         DialPlan = dialPlan;
         Trunks = trunks.ToDictionary(t => t.Name, StringComparer.Ordinal);
         FeatureCodes = featureCodes;
+        AutoAttendants = (attendants ?? []).ToDictionary(a => a.Number, StringComparer.Ordinal);
+        Voicemail = voicemail ?? new VoicemailSettings();
+        var owners = new Dictionary<string, NumberKind>(StringComparer.Ordinal);
+        foreach (string e in Extensions.Keys)
+        {
+            owners[e] = NumberKind.Extension;
+        }
+
+        foreach (string a in AutoAttendants.Keys)
+        {
+            owners[a] = NumberKind.AutoAttendant;
+        }
+
+        foreach ((_, string code) in featureCodes.All)
+        {
+            owners[code] = NumberKind.FeatureCode;
+        }
+
+        Owners = owners;
+        Mailboxes = Extensions.Values.Where(e => e.Mailbox.Enabled).Select(e => e.Number).ToHashSet(StringComparer.Ordinal);
     }
 
     public IReadOnlyDictionary<string, Extension> Extensions { get; }
@@ -26,6 +48,29 @@ public sealed record PbxSnapshot
     public IReadOnlyDictionary<string, Trunk> Trunks { get; }
 
     public FeatureCodes FeatureCodes { get; }
+
+    public IReadOnlyDictionary<string, Attendant> AutoAttendants { get; }
+
+    public VoicemailSettings Voicemail { get; }
+
+    /// <summary>Every number Anchor owns and what it is (numbers are unique across kinds: validated by the host).</summary>
+    public IReadOnlyDictionary<string, NumberKind> Owners { get; }
+
+    /// <summary>The extensions that have a mailbox.</summary>
+    public IReadOnlySet<string> Mailboxes { get; }
+
+    /// <summary>A destination in the one syntax (<c>101</c>, <c>400</c>, <c>vm101</c>); null when it names nothing here.</summary>
+    public Target? Resolve(string text) => Target.TryParse(text, Owners, Mailboxes, out Target? t, out _) ? t : null;
+}
+
+/// <summary>Office-wide voicemail settings (<c>Voicemail</c>).</summary>
+public sealed record VoicemailSettings
+{
+    /// <summary>Where 0 during a mailbox greeting goes; null: 0 does nothing.</summary>
+    public Target? Operator { get; init; }
+
+    /// <summary>Send message-waiting NOTIFYs to phones that never subscribed (as Asterisk does).</summary>
+    public bool UnsolicitedMwi { get; init; } = true;
 }
 
 /// <summary>Where the current <see cref="PbxSnapshot"/> is read (lock-free) and, by a reload, swapped.</summary>

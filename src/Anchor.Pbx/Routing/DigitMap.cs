@@ -80,6 +80,60 @@ public sealed class DigitMap
         return null;
     }
 
+    /// <summary>
+    /// Whether some longer input starting with <paramref name="prefix"/> could still match: collecting digits goes on
+    /// while this holds (an auto attendant's "1" may be a menu key or the start of extension 101).
+    /// </summary>
+    public bool CouldExtend(string prefix) => _alternatives.Any(alt => Extends(alt.Elements, 0, prefix, 0));
+
+    private static bool Extends(Element[] elements, int e, string dialed, int pos)
+    {
+        if (pos == dialed.Length)
+        {
+            // Everything typed so far fits; more would fit if anything is left to match (a repeat can always take more).
+            return e < elements.Length || (e > 0 && elements[e - 1].Kind == ElementKind.Repeat);
+        }
+
+        if (e == elements.Length)
+        {
+            return false;
+        }
+
+        Element el = elements[e];
+        switch (el.Kind)
+        {
+            case ElementKind.One:
+                return el.Accepts(dialed[pos]) && Extends(elements, e + 1, dialed, pos + 1);
+            case ElementKind.Repeat:
+            {
+                int end = pos;
+                while (end < dialed.Length && el.Accepts(dialed[end]))
+                {
+                    end++;
+                }
+
+                for (int p = end; p >= pos; p--)
+                {
+                    if (p == dialed.Length || Extends(elements, e + 1, dialed, p))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            default:
+                int n = Math.Min(el.Dialed.Length, dialed.Length - pos);
+                if (string.CompareOrdinal(dialed, pos, el.Dialed, 0, n) != 0)
+                {
+                    return false;
+                }
+
+                return pos + n == dialed.Length ? (n < el.Dialed.Length || e + 1 < elements.Length) : Extends(elements, e + 1, dialed, pos + n);
+        }
+    }
+
     private static bool Match(Element[] elements, int e, string dialed, int pos, StringBuilder sent)
     {
         if (e == elements.Length)

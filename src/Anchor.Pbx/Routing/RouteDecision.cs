@@ -7,8 +7,13 @@ namespace Anchor.Pbx.Routing;
 /// <summary>What the router decided for one initial request: exactly one of proxy it, give it to an application, or refuse it.</summary>
 public abstract record RouteDecision;
 
-/// <summary>Proxy the request to the extension's registered contacts (phone to phone, Figure 1).</summary>
-public sealed record ProxyDecision(string Target, IReadOnlyList<Binding> Bindings) : RouteDecision;
+/// <summary>
+/// Proxy the request to the extension's registered contacts (phone to phone, Figure 1). With a
+/// <paramref name="Fallback"/> (the extension's mailbox), an INVITE that is not answered in <paramref name="NoAnswer"/>,
+/// or that every contact refuses as busy or unavailable, is handed to that application on the same transaction.
+/// </summary>
+public sealed record ProxyDecision(string Target, IReadOnlyList<Binding> Bindings, ApplicationDecision? Fallback = null, TimeSpan NoAnswer = default)
+    : RouteDecision;
 
 /// <summary>
 /// Anchor answers the request as a user agent and runs <paramref name="Application"/> on the call.
@@ -18,3 +23,6 @@ public sealed record ApplicationDecision(Application Application, CallInfo Info,
 
 /// <summary>Refuse with this status.</summary>
 public sealed record RejectDecision(int Status, string Reason) : RouteDecision;
+
+/// <summary>Anchor answers the request itself, outside any call (a subscription to a mailbox's state).</summary>
+public sealed record LocalDecision(Action<Anchor.Sip.Transactions.ServerTransaction> Handle) : RouteDecision;

@@ -29,4 +29,10 @@ public sealed record DialRequest
 
     /// <summary>Whether the media goes through Anchor (the relay): every trunk call, and internal calls with Media:Anchor = Always.</summary>
     public bool Anchored { get; init; }
+
+    /// <summary>How long to ring before giving up (the extension's NoAnswerSeconds when it has a mailbox); zero: until Timer C.</summary>
+    public TimeSpan NoAnswer { get; init; }
+
+    /// <summary>What runs on the call when the party is busy, does not answer or is not there (its voicemail); null: the caller hears why.</summary>
+    public Application? Fallback { get; init; }
 }

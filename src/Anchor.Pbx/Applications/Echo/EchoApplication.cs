@@ -1,5 +1,4 @@
 using Anchor.Media.Audio;
-using Anchor.Media.Sdp;
 using Anchor.Pbx.Calls;
 using Anchor.Pbx.Calls.Media;
 
@@ -16,35 +15,19 @@ public sealed class EchoApplication : Application
 
     public override async Task RunAsync(Call call)
     {
+        if (!LocalAnswer.TryAnswer(call) || call.Caller.Media is not AnchoredMedia media)
+        {
+            return;
+        }
+
         Leg caller = call.Caller;
-        if (call.Anchor(caller) is not AnchoredMedia media)
+        var voice = new Voice(call, caller);
+        if (call.Host.Prompts is not null)
         {
-            call.End(EndReason.MediaFailure, "the echo test needs the media relay", 503, "Service Unavailable (no media relay)");
-            return;
+            await voice.SayAsync("echo-test");
         }
 
-        if (!Leg.TryGetSdp(caller.Initial!.Request, out SessionDescription? offer, out _))
-        {
-            call.End(EndReason.MediaFailure, "the caller's SDP is unusable", 488, "Not Acceptable Here (SDP)");
-            return;
-        }
-
-        // An INVITE without SDP gets Anchor's offer in the 200; the caller's answer comes in its ACK.
-        byte[]? sdp = offer is null ? media.OfferLocally() : media.AnswerLocally(offer);
-        if (sdp is null)
-        {
-            call.End(EndReason.MediaFailure, "no G.711 in the caller's offer", 488, "Not Acceptable Here (G.711 needed)");
-            return;
-        }
-
-        caller.Answer(sdp);
-        call.MarkAnswered();
-        if (call.Host.Prompts is { } prompts)
-        {
-            await call.PlayAsync(caller, prompts.Say("echo-test"), bargeIn: true);
-        }
-
-        await call.PlayAsync(caller, new ClipSource(Tones.Beep));
+        await voice.PlayAsync(new ClipSource(Tones.Beep), bargeIn: false);
         media.Local()?.Echo(true);
         await call.Completion;
     }

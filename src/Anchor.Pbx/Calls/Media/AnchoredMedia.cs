@@ -100,6 +100,21 @@ public sealed class AnchoredMedia : IMediaEndpoint
     public byte[]? OfferLocally(MediaDirection direction = MediaDirection.SendRecv) =>
         Ensure(1) ? LocalDescription.Offer(Address, _ports[0].Port, _sessionId, ++_version, direction) : null;
 
+    /// <summary>
+    /// An offer to this party with what <paramref name="other"/>'s party agreed with Anchor (its first G.711 and its
+    /// telephone-event type): Anchor calls this party for one it has answered, and joins the two at the ports.
+    /// </summary>
+    public byte[]? OfferMatching(AnchoredMedia other)
+    {
+        if (other.Remote is not { } sdp || LocalDescription.FirstUsable(sdp) is not { } stream || !Ensure(1))
+        {
+            return OfferLocally();
+        }
+
+        (RtpFormat audio, RtpFormat? events) = LocalDescription.Choose(stream)!.Value;
+        return LocalDescription.OfferWith(audio, events, Address, _ports[0].Port, _sessionId, ++_version);
+    }
+
     /// <summary>Anchor's own engine becomes the party's other side (on the audio port).</summary>
     public LocalStream? Local()
     {
