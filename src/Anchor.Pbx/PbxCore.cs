@@ -26,6 +26,9 @@ public sealed class PbxCore : ITransactionUser
     /// <summary>The calls Anchor holds as a user agent (trunk calls, anchored calls, applications); null when there are none.</summary>
     public CallHost? Calls { get; init; }
 
+    /// <summary>Mailbox subscriptions (their refreshes come back here by dialog); null without voicemail.</summary>
+    public Voicemail.MessageWaiting? Mwi { get; init; }
+
     /// <summary>Decides what each initial request is for.</summary>
     public Routing.Router? Router { get; init; }
 
@@ -39,7 +42,7 @@ public sealed class PbxCore : ITransactionUser
         }
 
         // Requests inside a call Anchor holds as a user agent belong to that call.
-        if (req.To.HasTag && Calls is not null && Calls.TryInDialog(transaction))
+        if (req.To.HasTag && ((Calls is not null && Calls.TryInDialog(transaction)) || (Mwi is not null && Mwi.TryInDialog(transaction))))
         {
             return;
         }

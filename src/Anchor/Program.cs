@@ -103,7 +103,14 @@ if (mediaErrors.Count > 0)
 }
 
 builder.Services.AddSingleton(new MediaAssetSet(prompts!, music!));
-builder.Services.AddSingleton(ConfigurationMapper.Map(settings, trunks));
+// Mailboxes without a configured PIN get a generated one, printed once.
+(Dictionary<string, string> pins, string? pinAnnounce) = VoicemailPins.Ensure(settings, DemoSetup.DataDirectory(settings.Storage.ConnectionString));
+if (pinAnnounce is not null)
+{
+    Console.WriteLine(pinAnnounce);
+}
+
+builder.Services.AddSingleton(ConfigurationMapper.Map(settings, trunks, pins));
 builder.Services.AddHostedService<SipServer>();
 using IHost host = builder.Build();
 try

@@ -10,6 +10,7 @@ using Anchor.Pbx.Registrar;
 using Anchor.Pbx.Routing;
 using Anchor.Pbx.Security;
 using Anchor.Pbx.Trunks;
+using Anchor.Pbx.Voicemail;
 using Anchor.Sip.Auth;
 using Anchor.Sip.Transactions;
 using Anchor.Sip.Transport;
@@ -33,6 +34,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
     private SourceGuard? _guard;
     private CallHost? _calls;
     private SipTimerQueue? _timers;
+    private VoicemailStore? _voicemail;
     private readonly List<TrunkRegistration> _registrations = [];
 
     public SipServer(AnchorConfig config, MediaAssetSet assets, ILoggerFactory loggers)
@@ -74,19 +76,34 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             _relay = new MediaRelay(relayOptions, _loggers.CreateLogger("Anchor.Media"), time);
         }
 
-        var router = new Router(options, _location, snapshot, _relay is not null, _loggers.CreateLogger("Anchor.Calls"));
+        var router = new Router(options, _location, snapshot, _relay is not null, _loggers.CreateLogger("Anchor.Calls"), time);
+
+        // Voicemail: messages under data/voicemail, their rows in the same database; leftovers of a crash go first.
+        _voicemail = new VoicemailStore(_config.StorageConnectionString);
+        var boxes = new Mailboxes(_voicemail, Path.Combine(_config.DataDirectory, "voicemail"), snapshot, _config.GeneratedPins, time,
+            _loggers.CreateLogger("Anchor.Voicemail"));
+        boxes.CleanOrphans();
+        var mwi = new MessageWaiting(boxes, _location, local, options.Domain, options.ServerHeader, snapshot.Current.Voicemail.UnsolicitedMwi,
+            snapshot.Current.FeatureCodes.VoicemailMain, _loggers.CreateLogger("Anchor.Voicemail"));
+        router.Mwi = mwi;
+        registrar.Registered += mwi.OnRegistered;
         _calls = new CallHost(options, local, _relay, _config.ExternalAddress, _loggers.CreateLogger("Anchor.Calls"), time)
         {
             Prompts = _assets.Prompts,
             Music = _assets.Music,
+            Mailboxes = boxes,
+            Guard = _guard,
+            Zone = _config.VoicemailZone,
+            Router = router,
         };
         proxy.Calls = _calls;
         proxy.Router = router;
-        var core = new PbxCore(registrar, proxy, local) { Calls = _calls, Router = router };
+        var core = new PbxCore(registrar, proxy, local) { Calls = _calls, Router = router, Mwi = mwi };
         _transactions = new TransactionLayer(_transport, core, time, log: _loggers.CreateLogger("Anchor.Sip.Transactions"), serverHeader: options.ServerHeader,
             timerQueue: _timers);
         proxy.Transactions = _transactions;
         _calls.Transactions = _transactions;
+        mwi.Transactions = _transactions;
 
         _transport.Start(_config.Listen, _transactions);
         foreach (Trunk t in snapshot.Current.Trunks.Values.Where(t => t.Options.Register))
@@ -96,6 +113,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             reg.Start();
         }
 
+        mwi.AnnounceAll(); // after a restart every registered phone hears its lamp again
         _keepAlive = new KeepAlive(_location, _transactions, local, options.Domain, options.KeepAliveInterval, _loggers.CreateLogger("Anchor.KeepAlive"));
         _log.LogInformation("Anchor serving {Domain} with {Count} extensions", options.Domain, snapshot.Current.Extensions.Count);
         return Task.CompletedTask;
@@ -139,6 +157,8 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             _location = null;
         }
 
+        _voicemail?.Dispose();
+        _voicemail = null;
         _timers?.Dispose();
         _timers = null;
     }

@@ -53,7 +53,7 @@ public class CallTests
     [Fact]
     public async Task Busy_callee_486_is_passed_back()
     {
-        await using PbxHost pbx = await PbxHost.StartAsync();
+        await using PbxHost pbx = await PbxHost.StartAsync(voicemail: false);
         int calleePort = FreePort.Next();
         Assert.Equal(0, (await pbx.RegisterAsync("102", calleePort)).ExitCode);
         Task<Sipp.Result> callee = PbxHost.CalleeAsync("uas-busy.xml", calleePort);
@@ -69,7 +69,7 @@ public class CallTests
     [InlineData("999", "404")] // no such number
     public async Task Unreachable_numbers_are_refused(string callee, string status)
     {
-        await using PbxHost pbx = await PbxHost.StartAsync();
+        await using PbxHost pbx = await PbxHost.StartAsync(voicemail: false);
         Sipp.Result caller = await pbx.CallAsync(Sipp.Specialise("call-refused.xml", ("STATUS", status)), callee);
         Assert.True(caller.ExitCode == 0, caller.Output + pbx.Output);
     }

@@ -49,7 +49,7 @@ public class EchoAndDtmfTests
         Assert.True(Audio.Share(heard, 1000) > 0.8, $"1 kHz share {Audio.Share(heard, 1000):0.00}");
         Assert.NotEqual(0x5151u, echoed[0].Ssrc); // Anchor's own stream, not the caller's packets bounced
         await pbx.AssertLogAsync("DTMF 1 from 101 (RFC 4733)");
-        await pbx.AssertLogAsync("echo test");
+        await pbx.AssertLogAsync("to *43: Echo");
     }
 
     [Fact]

@@ -55,6 +55,6 @@ public class HostTests
     {
         await using var host = AnchorProcess.Start("--FeatureCodes:EchoTest=101", "--Extensions:0:Number=101", "--Extensions:0:Password=long-enough-1");
         Assert.Equal(2, await host.WaitForExitAsync(StartTimeout));
-        Assert.Contains("FeatureCodes:EchoTest: \"101\" is also an extension number", host.Output, StringComparison.Ordinal);
+        Assert.Contains("FeatureCodes:EchoTest: \"101\" is also Extensions[0].Number", host.Output, StringComparison.Ordinal);
     }
 }

@@ -23,7 +23,7 @@ public class NatTests
     [Fact]
     public async Task Binding_whose_phone_is_gone_is_dropped_by_the_keepalive()
     {
-        await using PbxHost pbx = await PbxHost.StartAsync(keepAliveSeconds: 5);
+        await using PbxHost pbx = await PbxHost.StartAsync(voicemail: false, keepAliveSeconds: 5);
         // Registered over TCP; SIPp then exits, closing the connection: the next keep-alive cannot reach the phone.
         Sipp.Result reg = await pbx.RegisterAsync("103", FreePort.Next(), transport: "t1");
         Assert.True(reg.ExitCode == 0, reg.Output);

@@ -48,7 +48,7 @@ internal sealed class PbxHost : IAsyncDisposable
     }
 
     public static async Task<PbxHost> StartAsync(int keepAliveSeconds = 25, int timerCSeconds = 180, Action<Dictionary<string, object?>>? configure = null,
-        IReadOnlyDictionary<string, string>? environment = null, string domain = "pbx.test")
+        IReadOnlyDictionary<string, string>? environment = null, string domain = "pbx.test", bool voicemail = true)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("anchor-pbx-").FullName;
         int port = FreePort.Next();
@@ -62,7 +62,8 @@ internal sealed class PbxHost : IAsyncDisposable
                 TimerCSeconds = timerCSeconds,
             },
             ["Storage"] = new { Provider = "Sqlite", ConnectionString = $"Data Source={Path.Combine(dir, "anchor.db")}" },
-            ["Extensions"] = Passwords.Select(p => new { Number = p.Key, Password = p.Value, Name = "Ext " + p.Key }).ToArray(),
+            // voicemail: false for tests of what a caller hears when nobody answers and no mailbox takes the call.
+            ["Extensions"] = Passwords.Select(p => new { Number = p.Key, Password = p.Value, Name = "Ext " + p.Key, Voicemail = new { Enabled = voicemail } }).ToArray(),
             ["Logging"] = new { LogLevel = new { Default = "Information" } },
         };
         configure?.Invoke(config);

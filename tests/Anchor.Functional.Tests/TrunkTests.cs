@@ -264,7 +264,7 @@ public class TrunkTests
     public async Task Back_to_back_ringing_past_timer_c_is_cancelled_and_the_caller_gets_487()
     {
         (int min, int max, _) = MediaRange();
-        await using PbxHost pbx = await PbxHost.StartAsync(timerCSeconds: 5, configure: c =>
+        await using PbxHost pbx = await PbxHost.StartAsync(voicemail: false, timerCSeconds: 5, configure: c =>
             c["Media"] = new { Address = "127.0.0.1", PortRange = $"{min}-{max}", Anchor = "Always" });
         int phonePort = FreePort.Next();
         Assert.Equal(0, (await pbx.RegisterAsync("102", phonePort)).ExitCode);

@@ -118,13 +118,26 @@ internal sealed class PbxHarness : ISipSender, IDisposable
         Layer.OnMessage(r.Message!, new ReceivedFrom(from, TransportKind.Udp, Anchor));
     }
 
-    /// <summary>What Anchor sent since the last call (oldest first).</summary>
+    /// <summary>
+    /// What Anchor sent since the last call (oldest first), once it has settled: calls run on their gates (thread-pool
+    /// work), so this waits until nothing more has been sent for a moment (at most two seconds).
+    /// </summary>
     public List<(SipMessage Message, SipEndPoint To)> TakeSent()
     {
         var list = new List<(SipMessage, SipEndPoint)>();
-        while (Sent.TryDequeue(out var s))
+        var quiet = System.Diagnostics.Stopwatch.StartNew();
+        var total = System.Diagnostics.Stopwatch.StartNew();
+        while (quiet.ElapsedMilliseconds < 40 && total.ElapsedMilliseconds < 2000)
         {
-            list.Add(s);
+            if (Sent.TryDequeue(out var s))
+            {
+                list.Add(s);
+                quiet.Restart();
+            }
+            else
+            {
+                Thread.Sleep(2);
+            }
         }
 
         return list;

@@ -27,6 +27,17 @@ internal sealed class ProxyContext
     /// <summary>Branches are still being created: a branch that fails at once must not end the search early.</summary>
     public bool Starting { get; set; } = true;
 
+    /// <summary>
+    /// What takes the call when the extension misses it (its mailbox): on no answer in time, or when every contact
+    /// refuses as busy or unavailable. Null: the caller hears the best response.
+    /// </summary>
+    public Routing.ApplicationDecision? Fallback { get; set; }
+
+    public SipTimer? NoAnswerTimer { get; set; }
+
+    /// <summary>The server transaction went to <see cref="Fallback"/>: a late 2xx is ACKed and hung up, never relayed.</summary>
+    public bool HandedOver { get; set; }
+
     /// <summary>The best final response so far, received or made up for branches that timed out or could not be reached.</summary>
     public BestResponse Best { get; } = new();
 }

@@ -132,7 +132,10 @@ public sealed partial class ProxyCore
                 Start(tx, app);
                 return;
             case Routing.ProxyDecision p:
-                Fork(tx, fromUser, target, p.Bindings);
+                Fork(tx, fromUser, target, p);
+                return;
+            case Routing.LocalDecision local:
+                local.Handle(tx);
                 return;
             default:
                 tx.Respond(500, "Server Internal Error");
@@ -145,12 +148,23 @@ public sealed partial class ProxyCore
         Calls!.Start(tx, app.Application, app.Info, app.CallerFacesTrunk, app.Release);
 
     /// <summary>§16.6: a copy of the request to each contact of the called extension, Record-Routed when it creates a dialog.</summary>
-    private void Fork(ServerTransaction tx, string fromUser, string target, IReadOnlyList<Binding> bindings)
+    private void Fork(ServerTransaction tx, string fromUser, string target, Routing.ProxyDecision decision)
     {
         SipMessage req = tx.Request;
+        IReadOnlyList<Binding> bindings = decision.Bindings;
         PbxLog.Forking(_log, MethodName(req), fromUser, target, bindings.Count);
         var ctx = new ProxyContext(tx);
         _contexts[tx] = ctx;
+        if (tx.IsInvite && decision.Fallback is { } fallback && Calls is not null)
+        {
+            ctx.Fallback = fallback;
+            if (decision.NoAnswer > TimeSpan.Zero)
+            {
+                ctx.NoAnswerTimer = new SipTimer(Transactions.TimerQueue, () => OnNoAnswer(ctx));
+                ctx.NoAnswerTimer.Start(decision.NoAnswer);
+            }
+        }
+
         string? token = req.Method is SipMethod.Invite or SipMethod.Subscribe or SipMethod.Refer ? IssueToken(req) : null;
         lock (ctx.Gate)
         {
@@ -258,8 +272,16 @@ public sealed partial class ProxyCore
             }
 
             branch.NoteFinal(status);
+            if (status < 300 && ctx.HandedOver)
+            {
+                branch.AckAndBye(response); // the call went to the mailbox: too late to answer it
+                return;
+            }
+
             if (status < 300)
             {
+                ctx.NoAnswerTimer?.Cancel();
+
                 // Every 2xx goes upstream, even after another branch answered (§16.7 step 5): the caller ACKs and BYEs extras.
                 ctx.Server.Respond(status, Upstream(response));
                 if (!ctx.Answered)
@@ -345,7 +367,14 @@ public sealed partial class ProxyCore
         }
 
         ctx.Finished = true;
+        ctx.NoAnswerTimer?.Cancel();
         BestResponse best = ctx.Best;
+        if (ctx.Fallback is not null && !ctx.CancelRequested && best.Status is 486 or 600 or 603 or 480 or 408 or 404)
+        {
+            HandOver(ctx, $"{best.Status} from every contact");
+            return;
+        }
+
         if (best.Response is { } response)
         {
             if (best.Status == 503)
@@ -362,6 +391,40 @@ public sealed partial class ProxyCore
 
         int status = ctx.CancelRequested ? 487 : best.Status == 0 ? 500 : best.Status;
         ctx.Server.Respond(status, ReasonPhrases.For(status));
+    }
+
+    /// <summary>The extension did not answer in its NoAnswerSeconds: its phones stop ringing and the mailbox takes the call.</summary>
+    private void OnNoAnswer(ProxyContext ctx)
+    {
+        lock (ctx.Gate)
+        {
+            if (ctx.Finished || ctx.CancelRequested)
+            {
+                return;
+            }
+
+            ctx.Finished = true;
+            _contexts.TryRemove(new KeyValuePair<ServerTransaction, ProxyContext>(ctx.Server, ctx));
+            foreach (ProxyBranch b in ctx.Branches)
+            {
+                b.Cancel();
+            }
+
+            HandOver(ctx, "no answer");
+        }
+    }
+
+    /// <summary>
+    /// The same server transaction goes to the fallback application (Anchor becomes the caller's UA): its answer is
+    /// Anchor's own, with its own To tag; the caller's CANCEL and BYE now reach the call.
+    /// </summary>
+    private void HandOver(ProxyContext ctx, string why)
+    {
+        ctx.HandedOver = true;
+        Routing.ApplicationDecision app = ctx.Fallback!;
+        _log.LogInformation("{CallId}: {Target} missed the call ({Why}): {Application}", ctx.Server.Request.CallIdString, app.Info.Dialed, why,
+            app.Application.Name);
+        Start(ctx.Server, app);
     }
 
     /// <param name="token">The Record-Route token (<see cref="DialogTokens"/>) when the request creates a dialog; null: no Record-Route.</param>

@@ -30,6 +30,9 @@ public sealed class Registrar
         _log = log;
     }
 
+    /// <summary>A phone registered (a new binding, or one from a new address), once the 200 is committed: message waiting tells it its lamp.</summary>
+    public event Action<Binding>? Registered;
+
     public void OnRegister(ServerTransaction tx)
     {
         SipMessage req = tx.Request;
@@ -89,6 +92,7 @@ public sealed class Registrar
         }
 
         string? userAgent = req.GetHeaderString("User-Agent");
+        var fresh = new List<Binding>();
         string? failure = _location.Update<string?>(aor, list =>
         {
             var changes = new List<(string, Binding?)>();
@@ -135,6 +139,7 @@ public sealed class Registrar
                 if (existing is null || existing.Source != source)
                 {
                     PbxLog.Registered(_log, aor, uri, source, expires);
+                    fresh.Add(b);
                 }
             }
 
@@ -148,6 +153,10 @@ public sealed class Registrar
         }
 
         RespondOk(tx, aor, now);
+        if (fresh.Count > 0 && Registered is { } registered)
+        {
+            _location.WhenCommitted(() => fresh.ForEach(registered));
+        }
     }
 
     /// <summary>200 listing every current binding with its remaining time (§10.3 step 8).</summary>

@@ -125,10 +125,13 @@ public sealed class MessageWaiting
         return true;
     }
 
-    /// <summary>A registration (or refresh) of <paramref name="binding"/>: tell that phone where its mailbox stands.</summary>
+    /// <summary>
+    /// A phone registered (or Anchor restarted with it registered): when its mailbox has new messages, it hears so — a
+    /// phone that just booted has its lamp off, so an empty mailbox needs no word (every later change is sent anyway).
+    /// </summary>
     public void OnRegistered(Binding binding)
     {
-        if (_unsolicited && _boxes.Exists(binding.Aor) && !HasSubscription(binding.Aor))
+        if (_unsolicited && _boxes.Exists(binding.Aor) && !HasSubscription(binding.Aor) && _boxes.Counts(binding.Aor).New > 0)
         {
             SendUnsolicited(binding);
         }

@@ -67,6 +67,29 @@ public abstract class InviteBranch : IClientTransactionUser
         return true;
     }
 
+    /// <summary>
+    /// A 2xx nobody wants any more (another fork won, the caller gave up, the call went elsewhere): the dialog it made is
+    /// ACKed (§13.2.2.4) and hung up at once.
+    /// </summary>
+    public void AckAndBye(SipMessage response)
+    {
+        if (Transaction is not { } tx)
+        {
+            return;
+        }
+
+        Dialog d = Dialog.ForUac(tx.Request, response, Destination);
+        _ = _layer.SendStatelessAsync(d.CreateAck(response.CSeq), Destination).AsTask();
+        try
+        {
+            _layer.SendRequest(d.CreateRequest("BYE"), Destination, IgnoreResponses.Instance);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // Nothing more can be done for a branch that cannot be reached.
+        }
+    }
+
     /// <summary>Records a provisional response: restarts Timer C (§16.7 step 2) and sends a CANCEL that was waiting for one.</summary>
     public void NoteProvisional(int status)
     {

@@ -212,7 +212,7 @@ public sealed class InviteClient
         branch.NoteFinal(response.StatusCode);
         if (Finished || _cancelled)
         {
-            AckAndBye(branch, response); // too late: another fork won, or the caller gave up
+            branch.AckAndBye(response); // too late: another fork won, or the caller gave up
             if (!Finished)
             {
                 FinishIfAllFailed(after);
@@ -310,20 +310,6 @@ public sealed class InviteClient
             {
                 b.Cancel();
             }
-        }
-    }
-
-    private void AckAndBye(Branch branch, SipMessage response)
-    {
-        Dialog d = Dialog.ForUac(branch.Transaction!.Request, response, branch.Destination);
-        _ = _layer.SendStatelessAsync(d.CreateAck(response.CSeq), branch.Destination).AsTask();
-        try
-        {
-            _layer.SendRequest(d.CreateRequest("BYE"), branch.Destination, IgnoreResponses.Instance);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            // Nothing more can be done for a branch that cannot be reached.
         }
     }
 

@@ -23,6 +23,10 @@ public sealed class AnchorSettings
     public SecuritySettings Security { get; set; } = new();
 
     public FeatureCodesSettings FeatureCodes { get; set; } = new();
+
+    public VoicemailSettingsSection Voicemail { get; set; } = new();
+
+    public List<AutoAttendantSettings> AutoAttendants { get; set; } = [];
 }
 
 /// <summary>The star codes Anchor answers itself.</summary>
@@ -30,6 +34,100 @@ public sealed class FeatureCodesSettings
 {
     /// <summary>The echo test (Asterisk's convention).</summary>
     public string EchoTest { get; set; } = "*43";
+
+    /// <summary>The caller's own mailbox.</summary>
+    public string VoicemailMain { get; set; } = "*97";
+
+    /// <summary>Any mailbox (asks which).</summary>
+    public string VoicemailOther { get; set; } = "*98";
+
+    /// <summary>Day/night override for the auto attendants, until the next scheduled change.</summary>
+    public string NightMode { get; set; } = "*52";
+}
+
+/// <summary>Office-wide voicemail settings.</summary>
+public sealed class VoicemailSettingsSection
+{
+    /// <summary>Where 0 during a mailbox greeting goes (a target: 101, 400, vm101); null: 0 does nothing.</summary>
+    public string? Operator { get; set; }
+
+    /// <summary>NOTIFY message waiting to phones that never subscribe (as Asterisk does).</summary>
+    public bool UnsolicitedMwi { get; set; } = true;
+
+    /// <summary>IANA time zone the date and time of messages are announced in; null: the machine's.</summary>
+    public string? TimeZone { get; set; }
+}
+
+/// <summary>An extension's mailbox.</summary>
+public sealed class MailboxSettings
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>4 to 10 digits, not weak; null: generated on first start (printed once) and changeable from the phone.</summary>
+    public string? Pin { get; set; }
+
+    public int NoAnswerSeconds { get; set; } = 20;
+
+    public int MaxMessageSeconds { get; set; } = 180;
+}
+
+/// <summary>An auto attendant: a number callers reach, greeted and routed by menu, day and night.</summary>
+public sealed class AutoAttendantSettings
+{
+    public string? Number { get; set; }
+
+    public string? Name { get; set; }
+
+    /// <summary>IANA time zone of the office; null: the machine's.</summary>
+    public string? TimeZone { get; set; }
+
+    /// <summary>Opening hours (day mode), like <c>Mon-Fri 08:30-18:00</c>; empty: always day.</summary>
+    public List<string> Open { get; set; } = [];
+
+    /// <summary>Night all day: <c>12-25</c> every year, <c>2026-11-26</c> once.</summary>
+    public List<string> Holidays { get; set; } = [];
+
+    public AttendantModeSettings? Day { get; set; }
+
+    public AttendantModeSettings? Night { get; set; }
+
+    /// <summary>An SPA9000 AA script (<c>&lt;aa&gt;…&lt;/aa&gt;</c>) in place of Day (and of Night unless NightScript is set).</summary>
+    public string? Script { get; set; }
+
+    public string? NightScript { get; set; }
+
+    /// <summary>AA Dial Plan 1 and 2 of the scripts (dp1, dp2); by default both take any extension number and *.</summary>
+    public List<string> DialPlans { get; set; } = [];
+
+    /// <summary>The scripts' prompt names (prompt1…) as WAV files or shipped prompt names (prompt:goodbye).</summary>
+    public Dictionary<string, string> Prompts { get; set; } = [];
+
+    /// <summary>Seconds scripts ring before answering (day; night answers at once).</summary>
+    public int AnswerDelaySeconds { get; set; }
+
+    /// <summary>Extensions that may use the night-mode code without a PIN.</summary>
+    public List<string> Operators { get; set; } = [];
+}
+
+/// <summary>One mode (Day or Night) of an auto attendant.</summary>
+public sealed class AttendantModeSettings
+{
+    /// <summary>A WAV (8 kHz mono 16-bit or G.711); null: a spoken greeting that lists the menu.</summary>
+    public string? Greeting { get; set; }
+
+    /// <summary>Key → target (1 → 500, 9 → vm101).</summary>
+    public Dictionary<string, string> Menu { get; set; } = [];
+
+    public bool DialExtensions { get; set; }
+
+    public int TimeoutSeconds { get; set; } = 5;
+
+    public int Retries { get; set; } = 3;
+
+    /// <summary>Where silence goes once the retries are spent; null: goodbye.</summary>
+    public string? NoInput { get; set; }
+
+    public int AnswerDelaySeconds { get; set; }
 }
 
 /// <summary>Defences (docs/security.md): all on by default.</summary>
@@ -129,6 +227,8 @@ public sealed class ExtensionSettings
 
     /// <summary>Outbound calls it may hold at once (0: no limit).</summary>
     public int MaxCalls { get; set; } = 2;
+
+    public MailboxSettings Voicemail { get; set; } = new();
 }
 
 public sealed class TrunkSettings

@@ -31,8 +31,14 @@ public sealed record AnchorConfig
 
     public required string StorageConnectionString { get; init; }
 
-    /// <summary>The folder beside the database: generated secrets live there.</summary>
+    /// <summary>The folder beside the database: generated secrets live there, and voicemail under it.</summary>
     public required string DataDirectory { get; init; }
+
+    /// <summary>PINs generated for mailboxes the configuration gives none (<see cref="VoicemailPins"/>).</summary>
+    public IReadOnlyDictionary<string, string> GeneratedPins { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The zone message times are announced in (Voicemail:TimeZone, else the machine's).</summary>
+    public TimeZoneInfo VoicemailZone { get; init; } = TimeZoneInfo.Local;
 }
 
 /// <summary>
@@ -41,7 +47,7 @@ public sealed record AnchorConfig
 /// </summary>
 public static class ConfigurationMapper
 {
-    public static AnchorConfig Map(AnchorSettings s, IReadOnlyList<TrunkOptions> trunks)
+    public static AnchorConfig Map(AnchorSettings s, IReadOnlyList<TrunkOptions> trunks, IReadOnlyDictionary<string, string>? generatedPins = null)
     {
         SipSettings sip = s.Sip;
         IPAddress? external = sip.ExternalAddress is null ? null : IPAddress.Parse(sip.ExternalAddress);
@@ -59,15 +65,31 @@ public static class ConfigurationMapper
             MediaAnchoring = anchoring,
         };
 
+        var office = OfficeConfig.Compile(s);
         var snapshot = new PbxSnapshot(
             s.Extensions.Select(e => new Extension(e.Number!, e.Password!, e.Name)
             {
                 AllowedClasses = e.Allow?.Select(c => Enum.Parse<DialClass>(c)).ToHashSet(),
                 MaxOutboundCalls = e.MaxCalls,
+                Mailbox = new MailboxOptions
+                {
+                    Enabled = e.Voicemail.Enabled,
+                    Pin = e.Voicemail.Pin,
+                    NoAnswer = TimeSpan.FromSeconds(e.Voicemail.NoAnswerSeconds),
+                    MaxMessage = TimeSpan.FromSeconds(e.Voicemail.MaxMessageSeconds),
+                },
             }),
             new DialPlan(s.DialPlan.Select(r => new DialPlanRule(DigitMap.Parse(r.Pattern!), r.Trunk!, Enum.Parse<DialClass>(r.Class))).ToArray()),
             trunks.Select(t => new Trunk(t)),
-            new FeatureCodes { EchoTest = s.FeatureCodes.EchoTest });
+            new FeatureCodes
+            {
+                EchoTest = s.FeatureCodes.EchoTest,
+                VoicemailMain = s.FeatureCodes.VoicemailMain,
+                VoicemailOther = s.FeatureCodes.VoicemailOther,
+                NightMode = s.FeatureCodes.NightMode,
+            },
+            office.Attendants,
+            office.Voicemail);
 
         var digest = new DigestOptions();
         if (sip.DigestAlgorithms.Count > 0)
@@ -115,6 +137,8 @@ public static class ConfigurationMapper
             Relay = relay,
             StorageConnectionString = s.Storage.ConnectionString,
             DataDirectory = DemoSetup.DataDirectory(s.Storage.ConnectionString),
+            GeneratedPins = generatedPins ?? new Dictionary<string, string>(),
+            VoicemailZone = OfficeConfig.Zone(s.Voicemail.TimeZone),
         };
     }
 }

@@ -61,6 +61,25 @@ public sealed class SecretStore
         }
     }
 
+    /// <summary>A text secret under <paramref name="name"/>, made by <paramref name="make"/> and stored on first use; <paramref name="created"/> says it was just made.</summary>
+    public string Text(string name, Func<string> make, out bool created)
+    {
+        lock (_gate)
+        {
+            created = false;
+            if (_values.TryGetValue(name, out string? value) && value.Length > 0)
+            {
+                return value;
+            }
+
+            value = make();
+            _values[name] = value;
+            Save();
+            created = true;
+            return value;
+        }
+    }
+
     private static bool TryDecode(string b64, int bytes, out byte[]? key)
     {
         key = new byte[bytes];

@@ -60,7 +60,7 @@ public static class SettingsValidator
         }
 
         ValidateSecurity(s.Security, errors);
-        ValidateFeatureCodes(s, numbers, errors);
+        OfficeConfig.Validate(s, errors); // feature codes, mailboxes, auto attendants, every target (Trunks[].Inbound too)
         var trunks = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (int i = 0; i < s.Trunks.Count; i++)
         {
@@ -106,11 +106,6 @@ public static class SettingsValidator
                 {
                     errors.Add($"{key}.Dids[{d}]: \"{t.Dids[d]}\" is not a phone number");
                 }
-            }
-
-            if (t.Inbound is not null && !numbers.Contains(t.Inbound))
-            {
-                errors.Add($"{key}.Inbound: \"{t.Inbound}\" is not an extension");
             }
 
             if (t.MaxCalls < 0)
@@ -234,19 +229,6 @@ public static class SettingsValidator
         if (sec.ServerHeader is { } h && (h.Length == 0 || h.Any(char.IsControl)))
         {
             errors.Add("Security:ServerHeader: must be a non-empty single line");
-        }
-    }
-
-    private static void ValidateFeatureCodes(AnchorSettings s, HashSet<string> extensions, List<string> errors)
-    {
-        string code = s.FeatureCodes.EchoTest;
-        if (string.IsNullOrEmpty(code) || code.Length > 10 || !code.All(c => char.IsAsciiDigit(c) || c is '*' or '#'))
-        {
-            errors.Add($"FeatureCodes:EchoTest: \"{code}\" must be up to 10 digits, * and #");
-        }
-        else if (extensions.Contains(code))
-        {
-            errors.Add($"FeatureCodes:EchoTest: \"{code}\" is also an extension number (Extensions)");
         }
     }
 

@@ -5,7 +5,7 @@ namespace Anchor.Pbx.Applications.AutoAttendant;
 /// <summary>
 /// When the office is open, in its own time zone: windows such as <c>Mon-Fri 08:30-18:00</c> or <c>Sat 09:00-12:00</c>
 /// (days as ranges or lists; a window may cross midnight, <c>Fri 22:00-02:00</c>), and holidays (<c>12-25</c> every
-/// year, <c>2026-11-26</c> once) that are night all day. No windows: always day (the SPA9000's blank DayTime). Local
+/// year, <c>2026-11-26</c> once) that are night all day; no time zone: the machine's. No windows: always day (the SPA9000's blank DayTime). Local
 /// time comes from the IANA zone, so DST changes move the windows with the clock on the wall.
 /// </summary>
 public sealed class AaSchedule
@@ -28,7 +28,7 @@ public sealed class AaSchedule
     {
         schedule = null;
         error = null;
-        TimeZoneInfo zone = TimeZoneInfo.Utc;
+        TimeZoneInfo zone = TimeZoneInfo.Local;
         if (!string.IsNullOrEmpty(timeZone) && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out zone!))
         {
             error = $"TimeZone: \"{timeZone}\" is not a time zone (an IANA name such as America/Los_Angeles)";
