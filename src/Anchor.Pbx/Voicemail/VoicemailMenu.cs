@@ -25,6 +25,9 @@ public sealed class VoicemailMenu
         _zone = zone;
     }
 
+    /// <summary>Someone logged into a mailbox (for the call's log).</summary>
+    public event Action<string>? LoggedIn;
+
     /// <summary>
     /// Runs the menu for <paramref name="mailbox"/> (null: ask for it, <c>*98</c>). <paramref name="failedLogin"/> hears
     /// each wrong mailbox/PIN pair. Returns the mailbox logged into, or null.
@@ -38,10 +41,12 @@ public sealed class VoicemailMenu
             return null;
         }
 
-        await AnnounceCountsAsync(box);
+        LoggedIn?.Invoke(box);
+        char? pending = await AnnounceCountsAsync(box); // a key during the counts is already the menu's choice
         for (int idle = 0; idle < 3;)
         {
-            char? key = await _voice.SayAsync("main-menu-voicemail") ?? await _voice.NextKeyAsync(KeyWait);
+            char? key = pending ?? await _voice.SayAsync("main-menu-voicemail") ?? await _voice.NextKeyAsync(KeyWait);
+            pending = null;
             switch (key)
             {
                 case '1':
@@ -91,13 +96,12 @@ public sealed class VoicemailMenu
         return null;
     }
 
-    private async Task AnnounceCountsAsync(string box)
+    private async Task<char?> AnnounceCountsAsync(string box)
     {
         (int fresh, int saved) = _boxes.Counts(box);
         if (fresh == 0 && saved == 0)
         {
-            await _voice.SayAsync("you-have", "no-messages");
-            return;
+            return await _voice.SayAsync("you-have", "no-messages");
         }
 
         var say = new List<string> { "you-have" };
@@ -106,7 +110,7 @@ public sealed class VoicemailMenu
         say.Add("and");
         say.AddRange(_voice.Prompts.Number(saved));
         say.Add(saved == 1 ? "saved-message" : "saved-messages");
-        await _voice.SayAsync([.. say]);
+        return await _voice.SayAsync([.. say]);
     }
 
     private async Task ListenAsync(string box)

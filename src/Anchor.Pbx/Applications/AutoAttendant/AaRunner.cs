@@ -32,7 +32,8 @@ public static class AaRunner
 {
     private const int MaxSteps = 200;
 
-    public static async Task<AaOutcome> RunAsync(AaScript script, IAaChannel channel)
+    /// <param name="trace">Told what happens (no input, no match, a repeat), for the call's log.</param>
+    public static async Task<AaOutcome> RunAsync(AaScript script, IAaChannel channel, Action<string>? trace = null)
     {
         AaForm form = script.First;
         var repeats = new Dictionary<(string, bool), int>();
@@ -58,6 +59,7 @@ public static class AaRunner
             AaStep? chosen = dialled is null ? null : menu.Cases.FirstOrDefault(c => c.Input.Match(dialled, out _) is not null)?.Step ?? menu.Default;
             if (chosen is not null)
             {
+                trace?.Invoke($"{form.Id}: \"{dialled}\"");
                 await channel.PlayAsync(chosen.Audio);
                 AaForm before = form;
                 if (Next(script, chosen.Action, dialled, ref form) is { } done)
@@ -76,12 +78,14 @@ public static class AaRunner
 
             // No input, or input the dial plan (or every case) refuses.
             AaHandler handler = input is null ? menu.NoInput : menu.NoMatch;
+            trace?.Invoke(input is null ? $"{form.Id}: no input" : $"{form.Id}: no match for \"{input}\"");
             await channel.PlayAsync(handler.Audio);
             var key = (form.Id, input is null);
             int count = repeats.GetValueOrDefault(key);
             if (handler.Repeat && count < handler.MaxRepeats)
             {
                 repeats[key] = count + 1;
+                trace?.Invoke($"{form.Id}: repeat {count + 1} of {handler.MaxRepeats}");
                 playAudio = true;
                 continue;
             }

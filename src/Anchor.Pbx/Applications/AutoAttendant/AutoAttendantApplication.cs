@@ -37,7 +37,7 @@ public sealed class AutoAttendantApplication(Attendant aa, AttendantModes modes)
 
         call.Note($"auto attendant {aa.Number} ({aa.Name}), {(night ? "night" : "day")}");
         var voice = new Voice(call, call.Caller);
-        AaOutcome outcome = await AaRunner.RunAsync(aa.Script(night), voice);
+        AaOutcome outcome = await AaRunner.RunAsync(aa.Script(night), voice, text => call.Note($"auto attendant {aa.Number}: {text}"));
         if (call.State == CallState.Ended)
         {
             return;

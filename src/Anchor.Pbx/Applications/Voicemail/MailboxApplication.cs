@@ -21,6 +21,7 @@ public sealed class MailboxApplication(string? mailbox) : Application
 
         var voice = new Voice(call, call.Caller);
         var menu = new VoicemailMenu(voice, boxes, call.Host.Zone);
+        menu.LoggedIn += box => call.Note($"voicemail {box}: logged in");
         var source = call.Caller.Destination.EndPoint;
         string? box = await menu.RunAsync(mailbox, failed =>
         {
