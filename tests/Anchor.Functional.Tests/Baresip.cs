@@ -33,7 +33,7 @@ internal sealed class Baresip : IAsyncDisposable
     }
 
     /// <summary>Starts baresip registered as <paramref name="user"/> through Anchor at <paramref name="anchorPort"/>, sending a 440 Hz tone.</summary>
-    public static async Task<Baresip> StartAsync(string user, string password, int anchorPort, string codecs = "PCMU")
+    public static async Task<Baresip> StartAsync(string user, string password, int anchorPort, string codecs = "PCMU", string[]? modules = null)
     {
         string dir = Directory.CreateTempSubdirectory("anchor-baresip-").FullName;
         int port = FreePort.Next(2); // baresip also binds the port above for TLS
@@ -52,7 +52,7 @@ internal sealed class Baresip : IAsyncDisposable
             module g711.so
             module ausine.so
             module aufile.so
-            module_app account.so
+            {string.Concat((modules ?? []).Select(m => $"module {m}\n"))}module_app account.so
             module_app menu.so
 
             """);

@@ -126,7 +126,7 @@ public sealed partial class ProxyCore
         switch (Router.Route(req, user, target))
         {
             case Routing.RejectDecision r:
-                tx.Respond(r.Status, r.Reason);
+                tx.Respond(r.Status, r.Reason, r.Headers);
                 return;
             case Routing.ApplicationDecision app when Calls is not null:
                 Start(tx, app);

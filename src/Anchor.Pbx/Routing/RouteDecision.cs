@@ -21,8 +21,8 @@ public sealed record ProxyDecision(string Target, IReadOnlyList<Binding> Binding
 /// </summary>
 public sealed record ApplicationDecision(Application Application, CallInfo Info, bool CallerFacesTrunk, Action? Release = null) : RouteDecision;
 
-/// <summary>Refuse with this status.</summary>
-public sealed record RejectDecision(int Status, string Reason) : RouteDecision;
+/// <summary>Refuse with this status (and headers, such as Allow-Events with a 489).</summary>
+public sealed record RejectDecision(int Status, string Reason, IReadOnlyList<KeyValuePair<string, string>>? Headers = null) : RouteDecision;
 
 /// <summary>Anchor answers the request itself, outside any call (a subscription to a mailbox's state).</summary>
 public sealed record LocalDecision(Action<Anchor.Sip.Transactions.ServerTransaction> Handle) : RouteDecision;

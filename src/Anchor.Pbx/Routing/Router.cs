@@ -86,7 +86,7 @@ public sealed class Router
                 return new LocalDecision(tx => mwi.Subscribe(tx, caller, target));
             }
 
-            return new RejectDecision(489, "Bad Event");
+            return new RejectDecision(489, "Bad Event", [new("Allow-Events", MessageWaiting.Package)]); // RFC 6665 §8.3.1
         }
 
         // 3. Extensions.

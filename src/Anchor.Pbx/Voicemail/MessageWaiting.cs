@@ -93,6 +93,7 @@ public sealed class MessageWaiting
         dialog.UserAgent = _userAgent;
         dialog.State = DialogState.Confirmed;
         var sub = new Subscription(this, dialog, mailbox);
+        _log.LogInformation("{User} subscribed to mailbox {Mailbox} from {Source}", user, mailbox, dest);
         Accept(tx, sub, expires ?? MaxExpires);
     }
 
