@@ -282,7 +282,7 @@ public class TrunkTests
     }
 
     internal static void Office(Dictionary<string, object?> c, string proxy, int min, int max, int registerExpires = 300, int mediaTimeout = 60,
-        int maxCalls = 0)
+        int maxCalls = 0, string inbound = "101")
     {
         c["Trunks"] = new[]
         {
@@ -296,7 +296,7 @@ public class TrunkTests
                 Register = true,
                 RegisterExpires = registerExpires,
                 Dids = new[] { ItspKamailio.Did },
-                Inbound = "101",
+                Inbound = inbound,
                 CallerId = ItspKamailio.Did,
                 MaxCalls = maxCalls,
             },
@@ -317,7 +317,7 @@ public class TrunkTests
     /// A media port for a SIPp of this test (which binds it and the three above it): taken from the top of the test's own
     /// block, below the ephemeral range, far from the few pairs the relay hands out from the bottom.
     /// </summary>
-    private static string SippMediaPort(int max, int which) => (max - 9 - (which * 10)).ToString(CultureInfo.InvariantCulture);
+    internal static string SippMediaPort(int max, int which) => (max - 9 - (which * 10)).ToString(CultureInfo.InvariantCulture);
 
     private static string Steps(string file) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Scenarios", file));
 

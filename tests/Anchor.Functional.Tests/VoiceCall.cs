@@ -35,6 +35,9 @@ internal sealed class VoiceCall : IAsyncDisposable
 
     public int Relay { get; private set; }
 
+    /// <summary>What SIPp said, once it has finished (for failure messages).</summary>
+    public string SippOutput => Completion.IsCompletedSuccessfully ? Completion.Result.Output : "(SIPp still running)";
+
     /// <summary>The payload type of telephone-event in the caller's SDP.</summary>
     public int EventType { get; }
 
@@ -44,9 +47,11 @@ internal sealed class VoiceCall : IAsyncDisposable
             ["-au", extension, "-ap", PbxHost.Passwords[extension]], auth: true, timeoutSeconds, steps);
 
     /// <summary>Somebody on the Internet calls the office's number at the ITSP (Kamailio on <paramref name="itspPort"/>).</summary>
-    public static Task<VoiceCall> FromOutsideAsync(int itspPort, string did, int timeoutSeconds = 90, string steps = "", string formats = "0 101") =>
-        StartAsync(itspPort, did, "\"Carol Outside\" <sip:15559876543@[local_ip]:[local_port]>", "15559876543", "itsp.test", "itsp.test", [], auth: false,
-            timeoutSeconds, steps, formats);
+    /// <param name="mediaPort">SIPp's own media port, for scenarios that play pcaps or DTMF from SIPp itself.</param>
+    public static Task<VoiceCall> FromOutsideAsync(int itspPort, string did, int timeoutSeconds = 90, string steps = "", string formats = "0 101",
+        string? mediaPort = null) =>
+        StartAsync(itspPort, did, "\"Carol Outside\" <sip:15559876543@[local_ip]:[local_port]>", "15559876543", "itsp.test", "itsp.test",
+            mediaPort is null ? [] : ["-mp", mediaPort, "-mi", "127.0.0.1"], auth: false, timeoutSeconds, steps, formats);
 
     private static async Task<VoiceCall> StartAsync(int port, string target, string from, string fromUser, string toHost, string toDomain, string[] extra,
         bool auth, int timeoutSeconds, string steps, string formats = "0 101")
@@ -54,7 +59,7 @@ internal sealed class VoiceCall : IAsyncDisposable
         var media = new RtpCapture();
         int eventType = int.Parse(formats.Split(' ')[1], CultureInfo.InvariantCulture);
         string scenario = Sipp.Specialise("voice-call.xml",
-            ("AUTH_START", auth ? "" : "<!--"), ("AUTH_END", auth ? "" : "-->"), ("AUTH_HEADER", auth ? "[authentication]" : ""),
+            ("AUTH_START", auth ? "" : "<!--"), ("AUTH_END", auth ? "" : "-->"), ("AUTH_HEADER", auth ? "[authentication]" : "Subject: a call from outside"),
             ("FROM_USER", fromUser), ("FROM", from), ("TO_HOST", toHost), ("TO_DOMAIN", toDomain),
             ("RTP_PORT", media.Port.ToString(CultureInfo.InvariantCulture)), ("FORMATS", formats),
             ("ATTRS", $"a=rtpmap:0 PCMU/8000\na=rtpmap:{eventType} telephone-event/8000\na=fmtp:{eventType} 0-15"), ("STEPS", steps));

@@ -212,6 +212,7 @@ public sealed class Dialer : IInviteClientUser
         var bridge = new Bridge(_call, caller, callee);
         if (_callerAnswered)
         {
+            _call.Note($"{_request.CalleeName} answered");
             _call.StopPlayback(caller);
             callee.Ack();
             bridge.UpdateMedia(); // the two relay ports now forward to each other
