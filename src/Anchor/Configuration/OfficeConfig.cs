@@ -295,32 +295,12 @@ public static class OfficeConfig
             return null;
         }
 
-        foreach (string target in Transfers(script!).Where(t => t != AaTransfer.Input).Distinct())
+        foreach (string target in script!.Forms.SelectMany(f => f.Actions).OfType<AaTransfer>().Select(t => t.Target).Where(t => t != AaTransfer.Input).Distinct())
         {
             parse(target, $"{key}: xfer target", false);
         }
 
         return script;
-    }
-
-    private static IEnumerable<string> Transfers(AaScript script)
-    {
-        foreach (AaForm f in script.Forms)
-        {
-            var actions = new List<AaAction?> { f.Action };
-            if (f.Menu is { } m)
-            {
-                actions.Add(m.NoInput.Action);
-                actions.Add(m.NoMatch.Action);
-                actions.Add(m.Default?.Action);
-                actions.AddRange(m.Cases.Select(c => c.Step.Action));
-            }
-
-            foreach (AaTransfer t in actions.OfType<AaTransfer>())
-            {
-                yield return t.Target;
-            }
-        }
     }
 
     /// <summary>A WAV the configuration names, checked now (readable, a format Anchor plays): its full path, or null.</summary>

@@ -79,4 +79,36 @@ public sealed class DigitMapTests
         Assert.Equal(new DialResult("intl", "0114412345", false), plan.Resolve("90114412345"));
         Assert.Null(plan.Resolve("5551212"));
     }
+
+    [Theory]
+    [InlineData("(1|2|101|102|*)", "1", true)] // a menu key, or the start of 101
+    [InlineData("(1|2|101|102|*)", "10", true)]
+    [InlineData("(1|2|101|102|*)", "101", false)]
+    [InlineData("(1|2|101|102|*)", "2", false)]
+    [InlineData("(1|2|101|102|*)", "3", false)]
+    [InlineData("(<9:>xx.|[1-8]xx)", "9", true)]
+    [InlineData("(<9:>xx.|[1-8]xx)", "95551212", true)] // a repeat can always take more
+    [InlineData("(<9:>xx.|[1-8]xx)", "12", true)]
+    [InlineData("(<9:>xx.|[1-8]xx)", "123", false)]
+    public void Could_extend_says_whether_collecting_goes_on(string map, string typed, bool more) =>
+        Assert.Equal(more, DigitMap.Parse(map).CouldExtend(typed));
+
+    [Fact]
+    public void Targets_in_the_one_syntax()
+    {
+        var owners = new Dictionary<string, NumberKind> { ["101"] = NumberKind.Extension, ["400"] = NumberKind.AutoAttendant, ["*97"] = NumberKind.FeatureCode };
+        var boxes = new HashSet<string> { "101" };
+        Assert.True(Target.TryParse("101", owners, boxes, out Target? t, out _));
+        Assert.Equal(new Target(TargetKind.Extension, "101"), t);
+        Assert.True(Target.TryParse("400", owners, boxes, out t, out _));
+        Assert.Equal(TargetKind.AutoAttendant, t!.Kind);
+        Assert.True(Target.TryParse("vm101", owners, boxes, out t, out _));
+        Assert.Equal("vm101", t!.ToString());
+        Assert.False(Target.TryParse("vm102", owners, boxes, out _, out string? why));
+        Assert.Contains("names no mailbox", why, StringComparison.Ordinal);
+        Assert.False(Target.TryParse("*97", owners, boxes, out _, out why));
+        Assert.Contains("feature code", why, StringComparison.Ordinal);
+        Assert.False(Target.TryParse("555", owners, boxes, out _, out _));
+        Assert.False(Target.TryParse("", owners, boxes, out _, out _));
+    }
 }

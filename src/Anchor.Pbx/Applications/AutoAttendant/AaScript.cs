@@ -26,7 +26,20 @@ public enum AaFormKind
 }
 
 /// <param name="Action">A node's action (a menu's come from its handlers and cases).</param>
-public sealed record AaForm(string Id, AaFormKind Kind, IReadOnlyList<AaAudio> Audio, AaAction? Action = null, AaMenu? Menu = null);
+public sealed record AaForm(string Id, AaFormKind Kind, IReadOnlyList<AaAudio> Audio, AaAction? Action = null, AaMenu? Menu = null)
+{
+    /// <summary>Every action the form can take: its own, its handlers', its cases' and its default's.</summary>
+    public IEnumerable<AaAction> Actions
+    {
+        get
+        {
+            AaAction?[] all = Menu is { } m
+                ? [Action, m.NoInput.Action, m.NoMatch.Action, m.Default?.Action, .. m.Cases.Select(c => c.Step.Action)]
+                : [Action];
+            return all.OfType<AaAction>();
+        }
+    }
+}
 
 /// <summary>
 /// A prompt: <c>prompt:NAME</c> (the prompt library), <c>file:PATH</c> (an admin's WAV), <c>say:DIGITS</c> (digits

@@ -58,7 +58,7 @@ public static class SpaScriptParser
             var parsed = new AaScript(forms);
             foreach (AaForm f in forms)
             {
-                foreach (AaAction a in Actions(f))
+                foreach (AaAction a in f.Actions)
                 {
                     if (a is AaGoto g && parsed.Find(g.FormId) is null)
                     {
@@ -173,24 +173,5 @@ public static class SpaScriptParser
     {
         var info = (IXmlLineInfo)at;
         return new FormatException(info.HasLineInfo() ? $"line {info.LineNumber}, column {info.LinePosition}: {what}" : what);
-    }
-
-    private static IEnumerable<AaAction> Actions(AaForm f)
-    {
-        if (f.Action is { } a)
-        {
-            yield return a;
-        }
-
-        if (f.Menu is { } m)
-        {
-            foreach (AaAction? x in new[] { m.NoInput.Action, m.NoMatch.Action, m.Default?.Action }.Concat(m.Cases.Select(c => c.Step.Action)))
-            {
-                if (x is not null)
-                {
-                    yield return x;
-                }
-            }
-        }
     }
 }
