@@ -32,7 +32,8 @@ internal sealed class PbxHarness : ISipSender, IDisposable
 
     private readonly DateTimeOffset _start = new(2026, 6, 1, 8, 0, 0, TimeSpan.Zero);
 
-    public PbxHarness(MediaAnchoring anchoring = MediaAnchoring.Trunk)
+    /// <param name="voicemail">Mailboxes (SQLite in a temporary folder) and message waiting, as the host sets them up.</param>
+    public PbxHarness(MediaAnchoring anchoring = MediaAnchoring.Trunk, bool voicemail = false)
     {
         Clock = new FakeTimeProvider(_start);
         ILogger log = new ListLogger(Log);
@@ -59,16 +60,36 @@ internal sealed class PbxHarness : ISipSender, IDisposable
             new DialPlanRule(DigitMap.Parse("<9:>011x."), "itsp", DialClass.International)]);
         Config = new SnapshotSource(new PbxSnapshot(Passwords.Select(p => new Extension(p.Key, p.Value, "Ext " + p.Key)), dialPlan, [Trunk], new FeatureCodes()));
         var auth = new ExtensionAuth(new DigestAuthenticator("pbx.test", null, Clock, u => local.NamesUs(u)), Config, log);
-        Router = new Router(Options, Location, Config, haveRelay: false, log);
-        Calls = new CallHost(Options, local, relay: null, externalAddress: null, log, Clock);
+        Router = new Router(Options, Location, Config, haveRelay: false, log, Clock);
+        if (voicemail)
+        {
+            _dir = Directory.CreateTempSubdirectory("anchor-harness-").FullName;
+            _store = new Voicemail.VoicemailStore($"Data Source={Path.Combine(_dir, "anchor.db")}");
+            Mailboxes = new Voicemail.Mailboxes(_store, Path.Combine(_dir, "voicemail"), Config, new Dictionary<string, string>(), Clock, log);
+            Mwi = new Voicemail.MessageWaiting(Mailboxes, Location, local, "pbx.test", "Anchor", unsolicited: true, "*97", log);
+            Router.Mwi = Mwi;
+        }
+
+        Calls = new CallHost(Options, local, relay: null, externalAddress: null, log, Clock) { Mailboxes = Mailboxes, Router = Router };
         var proxy = new ProxyCore(Options, auth, Location, local, new DialogTokens(new byte[32]), log) { Router = Router, Calls = Calls };
-        var core = new PbxCore(new Registrar.Registrar(Options, auth, Location, Clock, log), proxy, local) { Calls = Calls, Router = Router };
+        var core = new PbxCore(new Registrar.Registrar(Options, auth, Location, Clock, log), proxy, local) { Calls = Calls, Router = Router, Mwi = Mwi };
         Layer = new TransactionLayer(this, core, Clock);
         proxy.Transactions = Layer;
         Calls.Transactions = Layer;
+        if (Mwi is not null)
+        {
+            Mwi.Transactions = Layer;
+        }
     }
 
+    private readonly string? _dir;
+    private readonly Voicemail.VoicemailStore? _store;
+
     public FakeTimeProvider Clock { get; }
+
+    public Voicemail.Mailboxes? Mailboxes { get; }
+
+    public Voicemail.MessageWaiting? Mwi { get; }
 
     public PbxOptions Options { get; }
 
@@ -219,7 +240,16 @@ internal sealed class PbxHarness : ISipSender, IDisposable
         }
     }
 
-    public void Dispose() => Layer.Dispose();
+    public void Dispose()
+    {
+        Layer.Dispose();
+        _store?.Dispose();
+        if (_dir is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(_dir, recursive: true);
+        }
+    }
 
     private sealed class MemoryStore : ILocationStore
     {
