@@ -8,6 +8,7 @@ using Anchor.Pbx.Proxy;
 using Anchor.Pbx.Routing;
 using Anchor.Pbx.Security;
 using Anchor.Pbx.Trunks;
+using Vm = Anchor.Pbx.Voicemail;
 using Anchor.Sip.Auth;
 using Anchor.Sip.Message;
 using Anchor.Sip.Parsing;
@@ -64,9 +65,9 @@ internal sealed class PbxHarness : ISipSender, IDisposable
         if (voicemail)
         {
             _dir = Directory.CreateTempSubdirectory("anchor-harness-").FullName;
-            _store = new Voicemail.VoicemailStore($"Data Source={Path.Combine(_dir, "anchor.db")}");
-            Mailboxes = new Voicemail.Mailboxes(_store, Path.Combine(_dir, "voicemail"), Config, new Dictionary<string, string>(), Clock, log);
-            Mwi = new Voicemail.MessageWaiting(Mailboxes, Location, local, "pbx.test", "Anchor", unsolicited: true, "*97", log);
+            _store = new Vm.VoicemailStore($"Data Source={Path.Combine(_dir, "anchor.db")}");
+            Mailboxes = new Vm.Mailboxes(_store, Path.Combine(_dir, "voicemail"), Config, new Dictionary<string, string>(), Clock, log);
+            Mwi = new Vm.MessageWaiting(Mailboxes, Location, local, "pbx.test", "Anchor", unsolicited: true, "*97", log);
             Router.Mwi = Mwi;
         }
 
@@ -83,13 +84,13 @@ internal sealed class PbxHarness : ISipSender, IDisposable
     }
 
     private readonly string? _dir;
-    private readonly Voicemail.VoicemailStore? _store;
+    private readonly Vm.VoicemailStore? _store;
 
     public FakeTimeProvider Clock { get; }
 
-    public Voicemail.Mailboxes? Mailboxes { get; }
+    public Vm.Mailboxes? Mailboxes { get; }
 
-    public Voicemail.MessageWaiting? Mwi { get; }
+    public Vm.MessageWaiting? Mwi { get; }
 
     public PbxOptions Options { get; }
 
