@@ -10,16 +10,7 @@ public sealed class SqliteLocationStore : ILocationStore
 
     public SqliteLocationStore(string connectionString)
     {
-        var builder = new SqliteConnectionStringBuilder(connectionString);
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
-        if (!string.IsNullOrEmpty(dir) && builder.DataSource != ":memory:")
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        _db = new SqliteConnection(connectionString);
-        _db.Open();
-        Execute("PRAGMA journal_mode=WAL;");
+        _db = Storage.SqliteFile.Open(connectionString);
         Execute("PRAGMA synchronous=NORMAL;");
         Execute("""
             CREATE TABLE IF NOT EXISTS location (

@@ -17,16 +17,7 @@ public sealed class VoicemailStore : IDisposable
 
     public VoicemailStore(string connectionString)
     {
-        var builder = new SqliteConnectionStringBuilder(connectionString);
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
-        if (!string.IsNullOrEmpty(dir) && builder.DataSource != ":memory:")
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        _db = new SqliteConnection(connectionString);
-        _db.Open();
-        Execute("PRAGMA journal_mode=WAL;");
+        _db = Storage.SqliteFile.Open(connectionString); // synchronous stays FULL: a stored message's row is on disk
         Execute("""
             CREATE TABLE IF NOT EXISTS voicemail (
               id TEXT PRIMARY KEY, mailbox TEXT NOT NULL, caller TEXT NOT NULL, caller_name TEXT NULL,
@@ -36,22 +27,10 @@ public sealed class VoicemailStore : IDisposable
             """);
     }
 
-    public void Add(VoiceMessage m)
-    {
-        lock (_gate)
-        {
-            using SqliteCommand c = _db.CreateCommand();
-            c.CommandText = "INSERT INTO voicemail (id, mailbox, caller, caller_name, received_ms, duration_ms, saved) VALUES ($id, $mb, $caller, $name, $rx, $dur, $saved)";
-            c.Parameters.AddWithValue("$id", m.Id);
-            c.Parameters.AddWithValue("$mb", m.Mailbox);
-            c.Parameters.AddWithValue("$caller", m.Caller);
-            c.Parameters.AddWithValue("$name", (object?)m.CallerName ?? DBNull.Value);
-            c.Parameters.AddWithValue("$rx", m.Received.ToUnixTimeMilliseconds());
-            c.Parameters.AddWithValue("$dur", (long)m.Duration.TotalMilliseconds);
-            c.Parameters.AddWithValue("$saved", m.Saved ? 1 : 0);
-            c.ExecuteNonQuery();
-        }
-    }
+    public void Add(VoiceMessage m) =>
+        Execute("INSERT INTO voicemail (id, mailbox, caller, caller_name, received_ms, duration_ms, saved) VALUES ($id, $mb, $caller, $name, $rx, $dur, $saved)",
+            ("$id", m.Id), ("$mb", m.Mailbox), ("$caller", m.Caller), ("$name", m.CallerName), ("$rx", m.Received.ToUnixTimeMilliseconds()),
+            ("$dur", (long)m.Duration.TotalMilliseconds), ("$saved", m.Saved ? 1 : 0));
 
     /// <summary>A mailbox's messages: new first, then saved, each oldest first.</summary>
     public IReadOnlyList<VoiceMessage> List(string mailbox)
@@ -75,27 +54,9 @@ public sealed class VoicemailStore : IDisposable
         }
     }
 
-    public void SetSaved(string id)
-    {
-        lock (_gate)
-        {
-            using SqliteCommand c = _db.CreateCommand();
-            c.CommandText = "UPDATE voicemail SET saved = 1 WHERE id = $id";
-            c.Parameters.AddWithValue("$id", id);
-            c.ExecuteNonQuery();
-        }
-    }
+    public void SetSaved(string id) => Execute("UPDATE voicemail SET saved = 1 WHERE id = $id", ("$id", id));
 
-    public void Delete(string id)
-    {
-        lock (_gate)
-        {
-            using SqliteCommand c = _db.CreateCommand();
-            c.CommandText = "DELETE FROM voicemail WHERE id = $id";
-            c.Parameters.AddWithValue("$id", id);
-            c.ExecuteNonQuery();
-        }
-    }
+    public void Delete(string id) => Execute("DELETE FROM voicemail WHERE id = $id", ("$id", id));
 
     /// <summary>The PIN set from the phone, and the configured PIN it replaced (a new one in the configuration wins again).</summary>
     public (string Pin, string? Configured)? Pin(string mailbox)
@@ -110,18 +71,9 @@ public sealed class VoicemailStore : IDisposable
         }
     }
 
-    public void SetPin(string mailbox, string pin, string? configured)
-    {
-        lock (_gate)
-        {
-            using SqliteCommand c = _db.CreateCommand();
-            c.CommandText = "INSERT INTO mailbox_pin (mailbox, pin, configured_pin) VALUES ($mb, $pin, $cfg) ON CONFLICT (mailbox) DO UPDATE SET pin = $pin, configured_pin = $cfg";
-            c.Parameters.AddWithValue("$mb", mailbox);
-            c.Parameters.AddWithValue("$pin", pin);
-            c.Parameters.AddWithValue("$cfg", (object?)configured ?? DBNull.Value);
-            c.ExecuteNonQuery();
-        }
-    }
+    public void SetPin(string mailbox, string pin, string? configured) =>
+        Execute("INSERT INTO mailbox_pin (mailbox, pin, configured_pin) VALUES ($mb, $pin, $cfg) ON CONFLICT (mailbox) DO UPDATE SET pin = $pin, configured_pin = $cfg",
+            ("$mb", mailbox), ("$pin", pin), ("$cfg", configured));
 
     private static List<VoiceMessage> Read(SqliteCommand c)
     {
@@ -136,11 +88,19 @@ public sealed class VoicemailStore : IDisposable
         return list;
     }
 
-    private void Execute(string sql)
+    private void Execute(string sql, params (string Name, object? Value)[] args)
     {
-        using SqliteCommand c = _db.CreateCommand();
-        c.CommandText = sql;
-        c.ExecuteNonQuery();
+        lock (_gate)
+        {
+            using SqliteCommand c = _db.CreateCommand();
+            c.CommandText = sql;
+            foreach ((string name, object? value) in args)
+            {
+                c.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            }
+
+            c.ExecuteNonQuery();
+        }
     }
 
     public void Dispose() => _db.Dispose();
