@@ -29,6 +29,9 @@ public sealed class PbxCore : ITransactionUser
     /// <summary>Mailbox subscriptions (their refreshes come back here by dialog); null without voicemail.</summary>
     public Voicemail.MessageWaiting? Mwi { get; init; }
 
+    /// <summary>Busy lamps (dialog subscriptions); null when not set up.</summary>
+    public Presence.DialogEvents? Blf { get; init; }
+
     /// <summary>Decides what each initial request is for.</summary>
     public Routing.Router? Router { get; init; }
 
@@ -42,7 +45,8 @@ public sealed class PbxCore : ITransactionUser
         }
 
         // Requests inside a call Anchor holds as a user agent belong to that call.
-        if (req.To.HasTag && ((Calls is not null && Calls.TryInDialog(transaction)) || (Mwi is not null && Mwi.TryInDialog(transaction))))
+        if (req.To.HasTag && ((Calls is not null && Calls.TryInDialog(transaction)) || (Mwi is not null && Mwi.TryInDialog(transaction))
+            || (Blf is not null && Blf.TryInDialog(transaction))))
         {
             return;
         }

@@ -35,6 +35,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
     private CallHost? _calls;
     private SipTimerQueue? _timers;
     private VoicemailStore? _voicemail;
+    private Pbx.Forwarding.PhoneSettings? _phoneSettings;
     private readonly List<TrunkRegistration> _registrations = [];
 
     public SipServer(AnchorConfig config, MediaAssetSet assets, ILoggerFactory loggers)
@@ -78,6 +79,12 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
 
         var router = new Router(options, _location, snapshot, _relay is not null, _loggers.CreateLogger("Anchor.Calls"), time);
 
+        // Forwards and do-not-disturb the phones set (*72, *78 ...) live in the same database: a restart keeps them.
+        _phoneSettings = new Pbx.Forwarding.PhoneSettings(_config.StorageConnectionString);
+        router.Settings = _phoneSettings;
+        var blf = new Pbx.Presence.DialogEvents(router.Lines, local, options.Domain, options.ServerHeader, _loggers.CreateLogger("Anchor.Presence"));
+        router.Blf = blf;
+
         // Voicemail: messages under data/voicemail, their rows in the same database; leftovers of a crash go first.
         _voicemail = new VoicemailStore(_config.StorageConnectionString);
         var boxes = new Mailboxes(_voicemail, Path.Combine(_config.DataDirectory, "voicemail"), snapshot, _config.GeneratedPins, time,
@@ -98,12 +105,13 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         };
         proxy.Calls = _calls;
         proxy.Router = router;
-        var core = new PbxCore(registrar, proxy, local) { Calls = _calls, Router = router, Mwi = mwi };
+        var core = new PbxCore(registrar, proxy, local) { Calls = _calls, Router = router, Mwi = mwi, Blf = blf };
         _transactions = new TransactionLayer(_transport, core, time, log: _loggers.CreateLogger("Anchor.Sip.Transactions"), serverHeader: options.ServerHeader,
             timerQueue: _timers);
         proxy.Transactions = _transactions;
         _calls.Transactions = _transactions;
         mwi.Transactions = _transactions;
+        blf.Transactions = _transactions;
 
         _transport.Start(_config.Listen, _transactions);
         foreach (Trunk t in snapshot.Current.Trunks.Values.Where(t => t.Options.Register))
@@ -159,6 +167,8 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
 
         _voicemail?.Dispose();
         _voicemail = null;
+        _phoneSettings?.Dispose();
+        _phoneSettings = null;
         _timers?.Dispose();
         _timers = null;
     }

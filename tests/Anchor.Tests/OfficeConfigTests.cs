@@ -35,7 +35,7 @@ public class OfficeConfigTests
     {
         AnchorSettings s = Office();
         Assert.Empty(SettingsValidator.Validate(s));
-        var (attendants, voicemail) = OfficeConfig.Compile(s);
+        var (attendants, voicemail, _, _) = OfficeConfig.Compile(s);
         var aa = Assert.Single(attendants);
         Assert.Equal("400", aa.Number);
         Assert.NotSame(aa.Day, aa.Night);

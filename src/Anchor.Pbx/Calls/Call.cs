@@ -28,6 +28,7 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
 {
     private readonly List<Leg> _legs = [];
     private readonly List<Action> _onEnd = [];
+    private readonly List<Action> _onAnswer = [];
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _endedToken = new();
     private readonly Dictionary<int, TaskCompletionSource<bool>> _plays = [];
@@ -126,6 +127,9 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
     /// <summary>Runs <paramref name="action"/> when the call ends (releases a trunk slot, a call limit).</summary>
     public void OnEnd(Action action) => _onEnd.Add(action);
 
+    /// <summary>Runs <paramref name="action"/> when the call is answered (a busy lamp goes to confirmed).</summary>
+    public void OnAnswer(Action action) => _onAnswer.Add(action);
+
     public void MarkRinging()
     {
         if (State == CallState.Routing)
@@ -141,6 +145,10 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
             State = CallState.Answered;
             Answered = Host.Time.GetUtcNow();
             PbxLog.Answered(Host.Log, Description);
+            foreach (Action a in _onAnswer)
+            {
+                a();
+            }
         }
     }
 

@@ -99,11 +99,31 @@ public sealed class CallHost
             }
 
             call.AddIncoming(invite, info.Caller, callerFacesTrunk, info.Dialed);
+            if (info.Direction != CallDirection.Inbound && Router is { } router)
+            {
+                TrackCaller(router.Lines, call, invite);
+            }
+
             _byInvite[invite] = call;
             _calls[call] = 0;
             _ = RunAsync(call, application);
         });
         return call;
+    }
+
+    /// <summary>The calling extension's busy lamp while its call is in Anchor's hands.</summary>
+    private static void TrackCaller(Presence.Lines lines, Call call, ServerTransaction invite)
+    {
+        SipMessage req = invite.Request;
+        string? fromTag = req.From.HasTag ? System.Text.Encoding.ASCII.GetString(req.From.Tag) : null;
+        var d = new Presence.LineDialog(call.Info.Caller, req.CallIdString, Initiator: true, Presence.LinePhase.Trying, call.Info.Dialed)
+        {
+            LocalTag = fromTag,
+            RemoteTag = invite.ToTag,
+        };
+        lines.Set(d);
+        call.OnAnswer(() => lines.Set(d with { Phase = Presence.LinePhase.Confirmed }));
+        call.OnEnd(() => lines.Set(d with { Phase = Presence.LinePhase.Terminated }));
     }
 
     private async Task RunAsync(Call call, Application application)

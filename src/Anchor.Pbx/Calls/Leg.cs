@@ -77,6 +77,12 @@ public sealed class Leg
 
     public Dialog? Dialog { get; private set; }
 
+    /// <summary>The Call-ID of the leg's dialog (an outgoing leg's from its INVITE on).</summary>
+    public string? CallId { get; private set; }
+
+    /// <summary>Anchor's tag in the leg's dialog.</summary>
+    public string? Tag { get; private set; }
+
     public OfferAnswer Offers { get; } = new();
 
     public IMediaEndpoint Media { get; set; } = DirectMedia.Instance;
@@ -105,6 +111,8 @@ public sealed class Leg
         leg.Initial = new InviteServer(tx, call.Host.Transactions, s => call.Gate.Post(() => leg.OnAckTimeout(s)));
         leg.Dialog = Dialog.ForUas(tx.Request, tx.ToTag, dest, call.Host.SentBy(leg), call.Host.Contact(leg));
         leg.Dialog.UserAgent = call.Host.UserAgent;
+        leg.CallId = tx.Request.CallIdString;
+        leg.Tag = tx.ToTag;
         call.Host.Register(leg);
         return leg;
     }
@@ -157,6 +165,8 @@ public sealed class Leg
     {
         string callId = SipIds.NewCallId();
         string tag = SipIds.NewTag();
+        CallId = callId;
+        Tag = tag;
         _host.Register(this, new DialogId(callId, tag));
         Client = new InviteClient(_host.Transactions, new GateUser(this, user), (target, cseq, auth) =>
         {

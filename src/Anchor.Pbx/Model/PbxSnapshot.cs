@@ -1,4 +1,5 @@
 using Anchor.Pbx.Applications.AutoAttendant;
+using Anchor.Pbx.Hunting;
 using Anchor.Pbx.Routing;
 using Anchor.Pbx.Trunks;
 
@@ -13,8 +14,11 @@ namespace Anchor.Pbx.Model;
 public sealed record PbxSnapshot
 {
     public PbxSnapshot(IEnumerable<Extension> extensions, DialPlan dialPlan, IEnumerable<Trunk> trunks, FeatureCodes featureCodes,
-        IEnumerable<Attendant>? attendants = null, VoicemailSettings? voicemail = null)
+        IEnumerable<Attendant>? attendants = null, VoicemailSettings? voicemail = null, IEnumerable<HuntGroup>? huntGroups = null,
+        IReadOnlyDictionary<string, IReadOnlyList<ContactRule>>? contactLists = null)
     {
+        HuntGroups = (huntGroups ?? []).ToDictionary(g => g.Number, StringComparer.Ordinal);
+        ContactLists = contactLists ?? new Dictionary<string, IReadOnlyList<ContactRule>>();
         Extensions = extensions.ToDictionary(e => e.Number, StringComparer.Ordinal);
         DialPlan = dialPlan;
         Trunks = trunks.ToDictionary(t => t.Name, StringComparer.Ordinal);
@@ -30,6 +34,11 @@ public sealed record PbxSnapshot
         foreach (string a in AutoAttendants.Keys)
         {
             owners[a] = NumberKind.AutoAttendant;
+        }
+
+        foreach (string g in HuntGroups.Keys)
+        {
+            owners[g] = NumberKind.HuntGroup;
         }
 
         foreach ((_, string code) in featureCodes.All)
@@ -52,6 +61,12 @@ public sealed record PbxSnapshot
     public IReadOnlyDictionary<string, Attendant> AutoAttendants { get; }
 
     public VoicemailSettings Voicemail { get; }
+
+    /// <summary>The hunt groups by number.</summary>
+    public IReadOnlyDictionary<string, HuntGroup> HuntGroups { get; }
+
+    /// <summary>Trunks whose Inbound is an SPA9000 Contact List (by trunk name): its rules, first match wins.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<ContactRule>> ContactLists { get; }
 
     /// <summary>Every number Anchor owns and what it is (numbers are unique across kinds: validated by the host).</summary>
     public IReadOnlyDictionary<string, NumberKind> Owners { get; }

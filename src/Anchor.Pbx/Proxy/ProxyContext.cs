@@ -27,16 +27,22 @@ internal sealed class ProxyContext
     /// <summary>Branches are still being created: a branch that fails at once must not end the search early.</summary>
     public bool Starting { get; set; } = true;
 
-    /// <summary>
-    /// What takes the call when the extension misses it (its mailbox): on no answer in time, or when every contact
-    /// refuses as busy or unavailable. Null: the caller hears the best response.
-    /// </summary>
-    public Routing.ApplicationDecision? Fallback { get; set; }
+    /// <summary>What takes the call when every contact refuses as busy (a forward, the mailbox); null: the caller hears the best response.</summary>
+    public Func<Routing.RouteDecision>? OnBusy { get; set; }
+
+    /// <summary>What takes the call when the extension does not answer in time or cannot be reached.</summary>
+    public Func<Routing.RouteDecision>? OnNoAnswer { get; set; }
 
     public SipTimer? NoAnswerTimer { get; set; }
 
-    /// <summary>The server transaction went to <see cref="Fallback"/>: a late 2xx is ACKed and hung up, never relayed.</summary>
+    /// <summary>The server transaction went to an application (a forward, the mailbox, a pickup): a late 2xx is ACKed and hung up, never relayed.</summary>
     public bool HandedOver { get; set; }
+
+    /// <summary>Who called whom, for an INVITE to an extension (busy lamps, pickup, hand-over); null otherwise.</summary>
+    public Calls.CallInfo? Info { get; set; }
+
+    /// <summary>The call's place in <see cref="Pickup.RingingCalls"/> while it rings.</summary>
+    public IDisposable? Ringing { get; set; }
 
     /// <summary>The best final response so far, received or made up for branches that timed out or could not be reached.</summary>
     public BestResponse Best { get; } = new();

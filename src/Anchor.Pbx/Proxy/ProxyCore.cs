@@ -155,14 +155,17 @@ public sealed partial class ProxyCore
         PbxLog.Forking(_log, MethodName(req), fromUser, target, bindings.Count);
         var ctx = new ProxyContext(tx);
         _contexts[tx] = ctx;
-        if (tx.IsInvite && decision.Fallback is { } fallback && Calls is not null)
+        if (tx.IsInvite && Calls is not null)
         {
-            ctx.Fallback = fallback;
-            if (decision.NoAnswer > TimeSpan.Zero)
+            ctx.OnBusy = decision.OnBusy;
+            ctx.OnNoAnswer = decision.OnNoAnswer;
+            if (decision.NoAnswer > TimeSpan.Zero && decision.OnNoAnswer is not null)
             {
                 ctx.NoAnswerTimer = new SipTimer(Transactions.TimerQueue, () => OnNoAnswer(ctx));
                 ctx.NoAnswerTimer.Start(decision.NoAnswer);
             }
+
+            Track(ctx, fromUser, target);
         }
 
         string? token = req.Method is SipMethod.Invite or SipMethod.Subscribe or SipMethod.Refer ? IssueToken(req) : null;
@@ -193,6 +196,11 @@ public sealed partial class ProxyCore
         {
             tx.Respond(481, "Call/Transaction Does Not Exist");
             return;
+        }
+
+        if (req.Method == SipMethod.Bye)
+        {
+            Router?.Lines.EndCall(req.CallIdString); // the busy lamps of both phones go off
         }
 
         var ctx = new ProxyContext(tx);
@@ -261,6 +269,10 @@ public sealed partial class ProxyCore
             if (status < 200)
             {
                 branch.NoteProvisional(status); // restarts Timer C, sends a CANCEL that was waiting
+                if (status > 100 && !ctx.Finished)
+                {
+                    Line(ctx, Presence.LinePhase.Early, response);
+                }
 
                 // §16.7 step 5: provisional responses other than 100 go upstream while nothing final has.
                 if (status > 100 && !ctx.Finished)
@@ -281,6 +293,11 @@ public sealed partial class ProxyCore
             if (status < 300)
             {
                 ctx.NoAnswerTimer?.Cancel();
+                ctx.Ringing?.Dispose();
+                if (!ctx.Answered)
+                {
+                    Line(ctx, Presence.LinePhase.Confirmed, response);
+                }
 
                 // Every 2xx goes upstream, even after another branch answered (§16.7 step 5): the caller ACKs and BYEs extras.
                 ctx.Server.Respond(status, Upstream(response));
@@ -368,12 +385,26 @@ public sealed partial class ProxyCore
 
         ctx.Finished = true;
         ctx.NoAnswerTimer?.Cancel();
+        ctx.Ringing?.Dispose();
         BestResponse best = ctx.Best;
-        if (ctx.Fallback is not null && !ctx.CancelRequested && best.Status is 486 or 600 or 603 or 480 or 408 or 404)
+        Func<Routing.RouteDecision>? next = ctx.CancelRequested ? null : best.Status switch
         {
-            HandOver(ctx, $"{best.Status} from every contact");
+            486 or 600 or 603 => ctx.OnBusy,
+            480 or 408 or 404 => ctx.OnNoAnswer,
+            _ => null,
+        };
+        if (next is null && !ctx.CancelRequested && best.Status is >= 300 and < 400 && Redirect(ctx, best.Response) is { } redirect)
+        {
+            next = redirect; // RFC 3261 §16.5: the phone's own forward, followed here
+        }
+
+        if (next is not null)
+        {
+            HandOver(ctx, $"{best.Status} from every contact", next);
             return;
         }
+
+        Line(ctx, Presence.LinePhase.Terminated, null);
 
         if (best.Response is { } response)
         {
@@ -410,21 +441,8 @@ public sealed partial class ProxyCore
                 b.Cancel();
             }
 
-            HandOver(ctx, "no answer");
+            HandOver(ctx, "no answer", ctx.OnNoAnswer!);
         }
-    }
-
-    /// <summary>
-    /// The same server transaction goes to the fallback application (Anchor becomes the caller's UA): its answer is
-    /// Anchor's own, with its own To tag; the caller's CANCEL and BYE now reach the call.
-    /// </summary>
-    private void HandOver(ProxyContext ctx, string why)
-    {
-        ctx.HandedOver = true;
-        Routing.ApplicationDecision app = ctx.Fallback!;
-        _log.LogInformation("{CallId}: {Target} missed the call ({Why}): {Application}", ctx.Server.Request.CallIdString, app.Info.Dialed, why,
-            app.Application.Name);
-        Start(ctx.Server, app);
     }
 
     /// <param name="token">The Record-Route token (<see cref="DialogTokens"/>) when the request creates a dialog; null: no Record-Route.</param>

@@ -18,7 +18,46 @@ public sealed record FeatureCodes
     /// <summary>Switches the auto attendants between day and night until the next scheduled change.</summary>
     public string NightMode { get; init; } = "*52";
 
+    /// <summary>Forward all calls: the code followed by the target (<c>*72103</c>); the SPA9000 phones' code.</summary>
+    public string ForwardAllOn { get; init; } = "*72";
+
+    public string ForwardAllOff { get; init; } = "*73";
+
+    /// <summary>Forward on busy: the code followed by the target.</summary>
+    public string ForwardBusyOn { get; init; } = "*90";
+
+    public string ForwardBusyOff { get; init; } = "*91";
+
+    /// <summary>Forward on no answer: the code followed by the target.</summary>
+    public string ForwardNoAnswerOn { get; init; } = "*92";
+
+    public string ForwardNoAnswerOff { get; init; } = "*93";
+
+    public string DndOn { get; init; } = "*78";
+
+    public string DndOff { get; init; } = "*79";
+
+    /// <summary>Directed pickup: the code followed by the ringing extension (<c>*36102</c>, SPA).</summary>
+    public string DirectedPickup { get; init; } = "*36";
+
+    /// <summary>Directed pickup as FreePBX users dial it (<c>**102</c>).</summary>
+    public string DirectedPickupAlt { get; init; } = "**";
+
+    /// <summary>A call ringing in the caller's pickup group (SPA).</summary>
+    public string GroupPickup { get; init; } = "*37";
+
+    /// <summary>Group pickup as Asterisk users dial it.</summary>
+    public string GroupPickupAlt { get; init; } = "*8";
+
     /// <summary>Every code with what it does, for validation and the router.</summary>
     public IEnumerable<(string Key, string Code)> All =>
-        [("EchoTest", EchoTest), ("VoicemailMain", VoicemailMain), ("VoicemailOther", VoicemailOther), ("NightMode", NightMode)];
+    [
+        ("EchoTest", EchoTest), ("VoicemailMain", VoicemailMain), ("VoicemailOther", VoicemailOther), ("NightMode", NightMode),
+        ("ForwardAllOn", ForwardAllOn), ("ForwardAllOff", ForwardAllOff), ("ForwardBusyOn", ForwardBusyOn), ("ForwardBusyOff", ForwardBusyOff),
+        ("ForwardNoAnswerOn", ForwardNoAnswerOn), ("ForwardNoAnswerOff", ForwardNoAnswerOff), ("DndOn", DndOn), ("DndOff", DndOff),
+        ("DirectedPickup", DirectedPickup), ("DirectedPickupAlt", DirectedPickupAlt), ("GroupPickup", GroupPickup), ("GroupPickupAlt", GroupPickupAlt),
+    ];
+
+    /// <summary>The codes that take digits after them (a target, an extension).</summary>
+    public IEnumerable<string> Prefixes => [ForwardAllOn, ForwardBusyOn, ForwardNoAnswerOn, DirectedPickup, DirectedPickupAlt];
 }

@@ -8,12 +8,13 @@ namespace Anchor.Pbx.Routing;
 public abstract record RouteDecision;
 
 /// <summary>
-/// Proxy the request to the extension's registered contacts (phone to phone, Figure 1). With a
-/// <paramref name="Fallback"/> (the extension's mailbox), an INVITE that is not answered in <paramref name="NoAnswer"/>,
-/// or that every contact refuses as busy or unavailable, is handed to that application on the same transaction.
+/// Proxy the request to the extension's registered contacts (phone to phone, Figure 1). An INVITE that every contact
+/// refuses as busy goes to <paramref name="OnBusy"/>; one not answered in <paramref name="NoAnswer"/> (zero: no limit),
+/// or refused as unavailable, to <paramref name="OnNoAnswer"/> (the extension's forward or mailbox): decided when it
+/// happens, and carried out on the same server transaction.
 /// </summary>
-public sealed record ProxyDecision(string Target, IReadOnlyList<Binding> Bindings, ApplicationDecision? Fallback = null, TimeSpan NoAnswer = default)
-    : RouteDecision;
+public sealed record ProxyDecision(string Target, IReadOnlyList<Binding> Bindings, Func<RouteDecision>? OnBusy = null,
+    Func<RouteDecision>? OnNoAnswer = null, TimeSpan NoAnswer = default) : RouteDecision;
 
 /// <summary>
 /// Anchor answers the request as a user agent and runs <paramref name="Application"/> on the call.

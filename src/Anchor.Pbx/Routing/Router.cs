@@ -5,6 +5,10 @@ using Anchor.Pbx.Applications.Dial;
 using Anchor.Pbx.Applications.Echo;
 using Anchor.Pbx.Applications.Voicemail;
 using Anchor.Pbx.Calls;
+using Anchor.Pbx.Forwarding;
+using Anchor.Pbx.Hunting;
+using Anchor.Pbx.Pickup;
+using Anchor.Pbx.Presence;
 using Anchor.Pbx.Location;
 using Anchor.Pbx.Model;
 using Anchor.Pbx.Security;
@@ -19,18 +23,21 @@ namespace Anchor.Pbx.Routing;
 /// <summary>
 /// One decision per initial request, in one documented order (docs/architecture.md):
 /// <list type="number">
-/// <item>feature codes (<c>*43</c>, <c>*97</c> …) — the PBX's own applications; any other <c>*</c> code is 404;</item>
-/// <item>a SUBSCRIBE to <c>message-summary</c> — the caller's own mailbox (<see cref="MessageWaiting"/>);</item>
-/// <item>extensions — proxied to their contacts, or carried by the Dial application when media is anchored
-/// (Media:Anchor = Always); with a mailbox, a call that is not answered, meets a busy phone or finds none goes to it;</item>
-/// <item>auto attendants;</item>
+/// <item>feature codes (<c>*43</c>, <c>*97</c>, <c>*72…</c> …) — the PBX's own applications; any other <c>*</c> code is 404;</item>
+/// <item>a SUBSCRIBE to <c>message-summary</c> (the caller's own mailbox, <see cref="MessageWaiting"/>) or to <c>dialog</c> (an
+/// extension's busy lamp, <see cref="Presence.DialogEvents"/>);</item>
+/// <item>extensions — their do-not-disturb and forwarding first (loops end at the first repeat, <see cref="HopLimit"/>
+/// covers the rest), then proxied to their contacts, or carried by the Dial application when media is anchored
+/// (Media:Anchor = Always); a call that is not answered, meets a busy phone or finds none goes to the forward for it,
+/// else the mailbox;</item>
+/// <item>hunt groups and auto attendants;</item>
 /// <item>the dial plan — an outside number through a trunk, after the caller's classes and limits (toll fraud: every
 /// path to a trunk passes <see cref="Outbound"/>);</item>
 /// <item>anything else — 404.</item>
 /// </list>
 /// Calls from a trunk's proxy are for its DIDs (<see cref="Inbound"/>) and ring the trunk's Inbound target.
 /// </summary>
-public sealed class Router
+public sealed partial class Router
 {
     private readonly PbxOptions _options;
     private readonly LocationService _location;
@@ -47,7 +54,20 @@ public sealed class Router
         _log = log;
         Policy = new CallPolicy(config);
         Modes = new AttendantModes(time ?? TimeProvider.System);
+        Lines = new Lines(time);
     }
+
+    /// <summary>What each extension's phone is doing (hunt groups skip busy members; busy lamps show it).</summary>
+    public Lines Lines { get; }
+
+    /// <summary>The calls ringing at each extension, for pickup.</summary>
+    public RingingCalls Ringing { get; } = new();
+
+    /// <summary>Forwarding and do-not-disturb as the phones set them (in memory only unless the host gives the database).</summary>
+    public PhoneSettings Settings { get; set; } = new(null);
+
+    /// <summary>Busy lamps (RFC 4235 dialog subscriptions); set by the host.</summary>
+    public Presence.DialogEvents? Blf { get; set; }
 
     /// <summary>Day or night for each auto attendant (the schedule, or the night-mode code).</summary>
     public AttendantModes Modes { get; }
@@ -72,56 +92,46 @@ public sealed class Router
         PbxSnapshot config = _config.Current; // one snapshot for the whole decision
         bool invite = req.Method == SipMethod.Invite;
 
-        // 1. Feature codes, before anything else.
-        if (target.StartsWith('*') || config.Owners.GetValueOrDefault(target, NumberKind.Extension) == NumberKind.FeatureCode)
+        // 1. A busy lamp's pickup (INVITE with Replaces of a ringing dialog), feature codes: before anything else.
+        if (invite && PickUpByReplaces(config, req, caller) is { } pickup)
+        {
+            return pickup;
+        }
+
+        if (target.StartsWith('*') || target.StartsWith('#') || config.Owners.GetValueOrDefault(target, NumberKind.Extension) == NumberKind.FeatureCode)
         {
             return invite ? Feature(config, req, caller, target) : new RejectDecision(404, "Not Found (no such feature code)");
         }
 
-        // 2. Subscriptions to a mailbox's state; any other package but the phones' own (dialog, presence) is not served.
-        if (req.Method == SipMethod.Subscribe && MessageWaiting.EventOf(req) is { } package && package != "dialog" && package != "presence")
+        // 2. Subscriptions: a mailbox's state, an extension's dialogs (busy lamps); other packages are not served.
+        if (req.Method == SipMethod.Subscribe && MessageWaiting.EventOf(req) is { } package && package != "presence")
         {
-            if (package == MessageWaiting.Package && Mwi is { } mwi)
-            {
-                return new LocalDecision(tx => mwi.Subscribe(tx, caller, target));
-            }
-
-            return new RejectDecision(489, "Bad Event", [new("Allow-Events", MessageWaiting.Package)]); // RFC 6665 §8.3.1
+            return Subscription(config, package, caller, target);
         }
 
-        // 3. Extensions.
+        // 3. Extensions, with their forwarding; hunt groups.
+        var info = new CallInfo(caller, Display(req, caller), target, CallDirection.Internal);
         if (config.Extensions.TryGetValue(target, out Extension? ext))
         {
-            var info = new CallInfo(caller, Display(req, caller), target, CallDirection.Internal);
-            ApplicationDecision? mailbox = invite ? Mailbox(ext, info) : null;
-            IReadOnlyList<Binding> bindings = _location.Lookup(target);
-            if (bindings.Count == 0)
+            if (!invite)
             {
-                PbxLog.NotRegistered(_log, Encoding.ASCII.GetString(req.MethodBytes), caller, target);
-                return mailbox ?? (RouteDecision)new RejectDecision(480, "Temporarily Unavailable");
+                IReadOnlyList<Binding> bindings = _location.Lookup(target);
+                return bindings.Count > 0 ? new ProxyDecision(target, bindings) : new RejectDecision(480, "Temporarily Unavailable");
             }
 
-            if (invite && _relay && _options.MediaAnchoring == MediaAnchoring.Always)
-            {
-                return Ring(req, caller, Display(req, caller), ext, bindings, "internal", CallDirection.Internal, trunk: null);
-            }
-
-            return new ProxyDecision(target, bindings, mailbox, ext.Mailbox.NoAnswer);
+            return ToExtension(new Hop(config, info, MayProxy: true), ext);
         }
 
-        // 4. Auto attendants.
-        if (config.AutoAttendants.TryGetValue(target, out Attendant? aa))
+        if (config.HuntGroups.ContainsKey(target) || config.AutoAttendants.ContainsKey(target))
         {
-            return invite
-                ? new ApplicationDecision(new AutoAttendantApplication(aa, Modes), new CallInfo(caller, Display(req, caller), target, CallDirection.Internal), false)
-                : new RejectDecision(404, "Not Found");
+            return invite ? ToTarget(new Hop(config, info, MayProxy: false), config.Resolve(target)!) : new RejectDecision(404, "Not Found");
         }
 
-        // 5. The dial plan: the way out, for calls only.
-        return invite ? Outbound(config, req, caller, target) : new RejectDecision(404, "Not Found");
+        // 4. The dial plan: the way out, for calls only.
+        return invite ? Outbound(config, caller, target, info) : new RejectDecision(404, "Not Found");
     }
 
-    /// <summary>An INVITE from a trunk's proxy: the DID (Request-URI user, else To user) rings the trunk's Inbound target.</summary>
+    /// <summary>An INVITE from a trunk's proxy: the DID (Request-URI user, else To user) rings the trunk's Inbound target or Contact List.</summary>
     public RouteDecision Inbound(SipMessage req, Trunk trunk)
     {
         string ruriUser = req.RequestUri.HasUser ? req.RequestUri.UserUnescaped : "";
@@ -134,99 +144,59 @@ public sealed class Router
         }
 
         PbxSnapshot config = _config.Current;
-        if (trunk.Options.Inbound is not { } inbound || config.Resolve(inbound) is not { } target)
+        string caller = req.From.Uri.HasUser ? req.From.Uri.UserUnescaped : "anonymous";
+        RouteDecision d;
+        if (config.ContactLists.TryGetValue(trunk.Name, out IReadOnlyList<ContactRule>? rules))
+        {
+            if (rules.FirstOrDefault(r => r.Matches(did)) is not { } rule)
+            {
+                return new RejectDecision(404, "Not Found (no Contact List rule for the DID)");
+            }
+
+            var info = new CallInfo(caller, Display(req, caller), rule.Group.Number, CallDirection.Inbound, trunk);
+            d = new ApplicationDecision(Hunt(new Hop(config, info, MayProxy: false), rule.Group), info, true);
+        }
+        else if (trunk.Options.Inbound is not { } inbound || config.Resolve(inbound) is not { } target)
         {
             return new RejectDecision(480, "Temporarily Unavailable (no inbound target)");
         }
-
-        string caller = req.From.Uri.HasUser ? req.From.Uri.UserUnescaped : "anonymous";
-        var info = new CallInfo(caller, Display(req, caller), target.Number, CallDirection.Inbound, trunk);
-        RouteDecision d;
-        if (target.Kind == TargetKind.Extension && _location.Lookup(target.Number) is { Count: > 0 } bindings)
-        {
-            d = Ring(req, caller, info.CallerDisplay, config.Extensions[target.Number], bindings, $"DID {did}", CallDirection.Inbound, trunk);
-        }
-        else if (ApplicationFor(target, info) is { } app)
-        {
-            _log.LogInformation("INVITE from {Caller} (DID {Did}) to {Target}: {Application}", caller, did, target, app.Name);
-            d = new ApplicationDecision(app, info, true);
-        }
         else
         {
-            _log.LogInformation("INVITE from {Caller} (DID {Did}) to {Target}: not registered", caller, did, target);
-            return new RejectDecision(480, "Temporarily Unavailable");
+            var info = new CallInfo(caller, Display(req, caller), target.Number, CallDirection.Inbound, trunk);
+            d = ToTarget(new Hop(config, info, MayProxy: false), target);
+        }
+
+        if (d is not ApplicationDecision app)
+        {
+            _log.LogInformation("INVITE from {Caller} (DID {Did}): {Decision}", caller, did, d);
+            return d;
         }
 
         if (!trunk.TryAcquireCall())
         {
+            app.Release?.Invoke();
             return new RejectDecision(503, "Service Unavailable (trunk busy)");
         }
 
-        return d is ApplicationDecision a ? a with { CallerFacesTrunk = true, Release = trunk.ReleaseCall } : d;
+        _log.LogInformation("INVITE from {Caller} (DID {Did}) to {Target}: {Application}", caller, did, app.Info.Dialed, app.Application.Name);
+        Action? release = app.Release;
+        return app with { CallerFacesTrunk = true, Release = release is null ? trunk.ReleaseCall : () => { trunk.ReleaseCall(); release(); } };
     }
 
     /// <summary>
-    /// The application that takes a call already in Anchor's hands (an AA's choice, the operator, a trunk's inbound
-    /// target) to <paramref name="target"/>: an extension is rung (then its mailbox), an AA answers, a mailbox records.
-    /// Null when the target cannot take calls now (an extension with no phone and no mailbox, or gone from the configuration).
+    /// The application that takes a call already in Anchor's hands (an AA's choice, the operator, a voicemail's 0) to
+    /// <paramref name="target"/>: an extension is rung (with its forwarding, then its mailbox), a group hunted, an AA
+    /// answers, a mailbox records. Decided when it runs; a target that cannot take calls ends the call with why.
     /// </summary>
-    public Application? ApplicationFor(Target target, CallInfo info)
-    {
-        PbxSnapshot config = _config.Current;
-        switch (target.Kind)
-        {
-            case TargetKind.AutoAttendant:
-                return config.AutoAttendants.TryGetValue(target.Number, out Attendant? aa) ? new AutoAttendantApplication(aa, Modes) : null;
-            case TargetKind.Mailbox:
-                return Mwi is not null && config.Mailboxes.Contains(target.Number) ? new DepositApplication(target.Number) : null;
-        }
-
-        if (!config.Extensions.TryGetValue(target.Number, out Extension? ext))
-        {
-            return null;
-        }
-
-        IReadOnlyList<Binding> bindings = _location.Lookup(target.Number);
-        if (bindings.Count == 0)
-        {
-            return Mailbox(ext, info)?.Application;
-        }
-
-        PbxLog.Ringing(_log, info.Caller, "transfer", target.Number, bindings.Count);
-        return new DialApplication(Request(info.Caller, info.CallerDisplay, ext, bindings) with { Anchored = true });
-    }
-
-    /// <summary>The feature code's application, or 404.</summary>
-    private RouteDecision Feature(PbxSnapshot config, SipMessage req, string caller, string code)
-    {
-        FeatureCodes codes = config.FeatureCodes;
-        var info = new CallInfo(caller, Display(req, caller), code, CallDirection.Internal);
-        Application? app = code switch
-        {
-            _ when code == codes.EchoTest => new EchoApplication(),
-            _ when code == codes.VoicemailMain && Mwi is not null && config.Mailboxes.Contains(caller) => new MailboxApplication(caller),
-            _ when code == codes.VoicemailOther && Mwi is not null => new MailboxApplication(null),
-            _ when code == codes.NightMode => new NightModeApplication(config.AutoAttendants.Values.ToList(), Modes),
-            _ => null,
-        };
-        if (app is null)
-        {
-            return new RejectDecision(404, "Not Found (no such feature code)"); // never a way to a trunk
-        }
-
-        _log.LogInformation("INVITE from {Caller} to {Code}: {Application}", caller, code, app.Name);
-        return new ApplicationDecision(app, info, false);
-    }
-
-    /// <summary>The extension's mailbox for a call that finds nobody, when it has one.</summary>
-    private ApplicationDecision? Mailbox(Extension ext, CallInfo info) =>
-        Mwi is not null && ext.Mailbox.Enabled ? new ApplicationDecision(new DepositApplication(ext.Number), info, false) : null;
+    public Application ApplicationFor(Target target, CallInfo info) =>
+        new RouteApplication(target.ToString(), () => ToTarget(new Hop(_config.Current, info with { Dialed = target.Number }, MayProxy: false), target));
 
     /// <summary>
     /// An authenticated extension dialled something that is not an extension: the dial plan picks a trunk. Every path
     /// to a trunk passes here, after the caller has authenticated as an extension: its classes and limits apply.
     /// </summary>
-    private RouteDecision Outbound(PbxSnapshot config, SipMessage req, string caller, string dialed)
+    /// <param name="caller">The extension whose classes and limits apply (the forwarding extension for a forward).</param>
+    private RouteDecision Outbound(PbxSnapshot config, string caller, string dialed, CallInfo info)
     {
         DialResult? route = config.DialPlan.Resolve(dialed);
         if (route is null)
@@ -285,39 +255,11 @@ public sealed class Router
             Headers = headers,
             Anchored = _relay && _options.MediaAnchoring != MediaAnchoring.Never,
         };
-        var info = new CallInfo(caller, Display(req, caller), dialed, CallDirection.Outbound, trunk);
-        return new ApplicationDecision(new DialApplication(dial), info, false, () =>
+        return new ApplicationDecision(new DialApplication(dial), info with { Dialed = dialed, Trunk = info.Trunk ?? trunk, Direction = info.Direction == CallDirection.Internal ? CallDirection.Outbound : info.Direction }, false, () =>
         {
             trunk.ReleaseCall();
             Policy.Release(caller);
         });
-    }
-
-    private ApplicationDecision Ring(SipMessage req, string caller, string display, Extension ext, IReadOnlyList<Binding> bindings, string what,
-        CallDirection direction, Trunk? trunk)
-    {
-        PbxLog.Ringing(_log, caller, what, ext.Number, bindings.Count);
-        DialRequest dial = Request(caller, display, ext, bindings) with
-        {
-            Anchored = _relay && (trunk is not null ? _options.MediaAnchoring != MediaAnchoring.Never : _options.MediaAnchoring == MediaAnchoring.Always),
-        };
-        return new ApplicationDecision(new DialApplication(dial), new CallInfo(caller, display, ext.Number, direction, trunk), false);
-    }
-
-    /// <summary>Ringing every contact of an extension, then its mailbox when it has one.</summary>
-    private DialRequest Request(string caller, string display, Extension ext, IReadOnlyList<Binding> bindings)
-    {
-        bool mailbox = Mwi is not null && ext.Mailbox.Enabled;
-        return new DialRequest
-        {
-            Targets = bindings.Select(b => new InviteTarget(b.ContactUri, b.Target)).ToArray(),
-            CalleeName = ext.Number,
-            From = $"\"{display.Replace("\"", "", StringComparison.Ordinal)}\" <sip:{caller}@{_options.Domain}>",
-            To = $"<sip:{ext.Number}@{_options.Domain}>",
-            ContactUser = caller,
-            NoAnswer = mailbox ? ext.Mailbox.NoAnswer : TimeSpan.Zero,
-            Fallback = mailbox ? new DepositApplication(ext.Number) : null,
-        };
     }
 
     private static string Display(SipMessage req, string fallback) =>

@@ -6,6 +6,7 @@ public enum NumberKind
     Extension,
     AutoAttendant,
     FeatureCode,
+    HuntGroup,
 }
 
 /// <summary>
@@ -32,6 +33,20 @@ public sealed record Target(TargetKind Kind, string Number)
             return false;
         }
 
+        if (text.Equals("aa", StringComparison.OrdinalIgnoreCase))
+        {
+            // The SPA9000's name for its auto attendant: here the first one (lowest number).
+            string? first = owners.Where(kv => kv.Value == NumberKind.AutoAttendant).Select(kv => kv.Key).Order(StringComparer.Ordinal).FirstOrDefault();
+            if (first is null)
+            {
+                error = "\"aa\" names the auto attendant, and none is configured";
+                return false;
+            }
+
+            target = new Target(TargetKind.AutoAttendant, first);
+            return true;
+        }
+
         if (text.StartsWith("vm", StringComparison.OrdinalIgnoreCase))
         {
             string box = text[2..];
@@ -47,7 +62,7 @@ public sealed record Target(TargetKind Kind, string Number)
 
         if (!owners.TryGetValue(text, out NumberKind kind))
         {
-            error = $"\"{text}\" is not an extension, an auto attendant or a mailbox (vmNNN)";
+            error = $"\"{text}\" is not an extension, a hunt group, an auto attendant or a mailbox (vmNNN)";
             return false;
         }
 
@@ -57,7 +72,12 @@ public sealed record Target(TargetKind Kind, string Number)
             return false;
         }
 
-        target = new Target(kind == NumberKind.Extension ? TargetKind.Extension : TargetKind.AutoAttendant, text);
+        target = new Target(kind switch
+        {
+            NumberKind.Extension => TargetKind.Extension,
+            NumberKind.HuntGroup => TargetKind.HuntGroup,
+            _ => TargetKind.AutoAttendant,
+        }, text);
         return true;
     }
 }
@@ -67,4 +87,5 @@ public enum TargetKind
     Extension,
     AutoAttendant,
     Mailbox,
+    HuntGroup,
 }

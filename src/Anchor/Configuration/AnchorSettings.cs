@@ -27,6 +27,50 @@ public sealed class AnchorSettings
     public VoicemailSettingsSection Voicemail { get; set; } = new();
 
     public List<AutoAttendantSettings> AutoAttendants { get; set; } = [];
+
+    public List<HuntGroupSettings> HuntGroups { get; set; } = [];
+}
+
+/// <summary>A number that rings several extensions (docs/configuration.md, Hunt groups).</summary>
+public sealed class HuntGroupSettings
+{
+    /// <summary>The group in the SPA9000's syntax (<c>500:name="Sales",101,102,hunt=ne;15;60,cfwd=vm101</c>) instead of the keys below.</summary>
+    public string? Spa { get; set; }
+
+    public string? Number { get; set; }
+
+    public string? Name { get; set; }
+
+    /// <summary>Extensions, or other groups (one level deep).</summary>
+    public List<string> Members { get; set; } = [];
+
+    /// <summary>RingAll, Restart, Next, Random or Memory.</summary>
+    public string Strategy { get; set; } = "RingAll";
+
+    public int RingSeconds { get; set; } = 15;
+
+    /// <summary>Seconds for the whole hunt; below RingSeconds: cycles; 0: for ever.</summary>
+    public int MaxSeconds { get; set; }
+
+    /// <summary>Where the call goes when the hunt ends (101, vm101, 400); null: 480.</summary>
+    public string? Fallback { get; set; }
+
+    public bool RingBusy { get; set; }
+
+    /// <summary>Members see the caller as "Name: caller".</summary>
+    public bool CallerIdPrefix { get; set; }
+}
+
+/// <summary>An extension's forwards, each to a target (101, 500, vm101, 400) or an outside number; null: off.</summary>
+public sealed class ForwardSettings
+{
+    public string? Always { get; set; }
+
+    public string? Busy { get; set; }
+
+    public string? NoAnswer { get; set; }
+
+    public int NoAnswerSeconds { get; set; } = 20;
 }
 
 /// <summary>The star codes Anchor answers itself.</summary>
@@ -43,6 +87,43 @@ public sealed class FeatureCodesSettings
 
     /// <summary>Day/night override for the auto attendants, until the next scheduled change.</summary>
     public string NightMode { get; set; } = "*52";
+
+    /// <summary>Forward all: the code then the target (*72103).</summary>
+    public string ForwardAllOn { get; set; } = "*72";
+
+    public string ForwardAllOff { get; set; } = "*73";
+
+    public string ForwardBusyOn { get; set; } = "*90";
+
+    public string ForwardBusyOff { get; set; } = "*91";
+
+    public string ForwardNoAnswerOn { get; set; } = "*92";
+
+    public string ForwardNoAnswerOff { get; set; } = "*93";
+
+    public string DndOn { get; set; } = "*78";
+
+    public string DndOff { get; set; } = "*79";
+
+    /// <summary>Directed pickup: the code then the ringing extension (*36102).</summary>
+    public string DirectedPickup { get; set; } = "*36";
+
+    /// <summary>Directed pickup as FreePBX dials it (**102).</summary>
+    public string DirectedPickupAlt { get; set; } = "**";
+
+    public string GroupPickup { get; set; } = "*37";
+
+    /// <summary>Group pickup as Asterisk dials it.</summary>
+    public string GroupPickupAlt { get; set; } = "*8";
+
+    /// <summary>The codes as the PBX reads them.</summary>
+    public Anchor.Pbx.Routing.FeatureCodes ToCodes() => new()
+    {
+        EchoTest = EchoTest, VoicemailMain = VoicemailMain, VoicemailOther = VoicemailOther, NightMode = NightMode,
+        ForwardAllOn = ForwardAllOn, ForwardAllOff = ForwardAllOff, ForwardBusyOn = ForwardBusyOn, ForwardBusyOff = ForwardBusyOff,
+        ForwardNoAnswerOn = ForwardNoAnswerOn, ForwardNoAnswerOff = ForwardNoAnswerOff, DndOn = DndOn, DndOff = DndOff,
+        DirectedPickup = DirectedPickup, DirectedPickupAlt = DirectedPickupAlt, GroupPickup = GroupPickup, GroupPickupAlt = GroupPickupAlt,
+    };
 }
 
 /// <summary>Office-wide voicemail settings.</summary>
@@ -229,6 +310,14 @@ public sealed class ExtensionSettings
     public int MaxCalls { get; set; } = 2;
 
     public MailboxSettings Voicemail { get; set; } = new();
+
+    public ForwardSettings Forward { get; set; } = new();
+
+    /// <summary>Do-not-disturb from the start (the phone's *78/*79 change it).</summary>
+    public bool Dnd { get; set; }
+
+    /// <summary>Extensions with the same group answer each other's ringing calls with the group pickup code.</summary>
+    public string? PickupGroup { get; set; }
 }
 
 public sealed class TrunkSettings

@@ -78,18 +78,23 @@ public static class ConfigurationMapper
                     NoAnswer = TimeSpan.FromSeconds(e.Voicemail.NoAnswerSeconds),
                     MaxMessage = TimeSpan.FromSeconds(e.Voicemail.MaxMessageSeconds),
                 },
+                Forward = new ForwardState
+                {
+                    Always = e.Forward.Always,
+                    Busy = e.Forward.Busy,
+                    NoAnswerTarget = e.Forward.NoAnswer,
+                    NoAnswer = TimeSpan.FromSeconds(e.Forward.NoAnswerSeconds),
+                    Dnd = e.Dnd,
+                },
+                PickupGroup = e.PickupGroup,
             }),
             new DialPlan(s.DialPlan.Select(r => new DialPlanRule(DigitMap.Parse(r.Pattern!), r.Trunk!, Enum.Parse<DialClass>(r.Class))).ToArray()),
             trunks.Select(t => new Trunk(t)),
-            new FeatureCodes
-            {
-                EchoTest = s.FeatureCodes.EchoTest,
-                VoicemailMain = s.FeatureCodes.VoicemailMain,
-                VoicemailOther = s.FeatureCodes.VoicemailOther,
-                NightMode = s.FeatureCodes.NightMode,
-            },
+            s.FeatureCodes.ToCodes(),
             office.Attendants,
-            office.Voicemail);
+            office.Voicemail,
+            office.HuntGroups,
+            office.ContactLists);
 
         var digest = new DigestOptions();
         if (sip.DigestAlgorithms.Count > 0)

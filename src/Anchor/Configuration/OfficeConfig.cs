@@ -1,5 +1,6 @@
 using Anchor.Media.Audio;
 using Anchor.Pbx.Applications.AutoAttendant;
+using Anchor.Pbx.Hunting;
 using Anchor.Pbx.Model;
 using Anchor.Pbx.Routing;
 using Anchor.Pbx.Voicemail;
@@ -12,7 +13,7 @@ namespace Anchor.Configuration;
 /// <c>101</c>, <c>400</c>, <c>vm101</c>. One pass both validates (every error naming its key; a number used twice
 /// names both keys) and compiles, so the validator and the mapper cannot disagree.
 /// </summary>
-public static class OfficeConfig
+public static partial class OfficeConfig
 {
     /// <summary>The prompts the SPA9000's default script uses, as it ships them.</summary>
     private static readonly Dictionary<string, string> SpaPrompts = new(StringComparer.Ordinal)
@@ -25,8 +26,8 @@ public static class OfficeConfig
 
     public static void Validate(AnchorSettings s, List<string> errors) => Compile(s, errors);
 
-    /// <summary>The auto attendants and voicemail settings of settings that validated.</summary>
-    public static (List<Attendant> Attendants, VoicemailSettings Voicemail) Compile(AnchorSettings s, List<string>? errors = null)
+    /// <summary>The auto attendants, voicemail settings, hunt groups and Contact Lists of settings that validated.</summary>
+    public static Office Compile(AnchorSettings s, List<string>? errors = null)
     {
         errors ??= [];
         var owners = new Dictionary<string, NumberKind>(StringComparer.Ordinal);
@@ -51,11 +52,8 @@ public static class OfficeConfig
             }
         }
 
-        FeatureCodesSettings fc = s.FeatureCodes;
-        foreach ((string key, string code) in new[]
-        {
-            ("EchoTest", fc.EchoTest), ("VoicemailMain", fc.VoicemailMain), ("VoicemailOther", fc.VoicemailOther), ("NightMode", fc.NightMode),
-        })
+        FeatureCodes codes = s.FeatureCodes.ToCodes();
+        foreach ((string key, string code) in codes.All)
         {
             if (string.IsNullOrEmpty(code) || code.Length > 10 || !code.All(c => char.IsAsciiDigit(c) || c is '*' or '#'))
             {
@@ -79,6 +77,9 @@ public static class OfficeConfig
                 Own(n, NumberKind.AutoAttendant, $"AutoAttendants[{i}].Number");
             }
         }
+
+        List<(HuntGroup Group, string Key)> groups = HuntGroupNumbers(s, Own, errors);
+        CheckPrefixes(codes, keys, errors);
 
         var mailboxes = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < s.Extensions.Count; i++)
@@ -121,10 +122,26 @@ public static class OfficeConfig
             return t;
         }
 
+        var extensionNumbers = s.Extensions.Where(e => e.Number is not null).Select(e => e.Number!).ToList();
+        var contactLists = new Dictionary<string, IReadOnlyList<ContactRule>>(StringComparer.Ordinal);
         for (int i = 0; i < s.Trunks.Count; i++)
         {
-            Parse(s.Trunks[i].Inbound, $"Trunks[{i}].Inbound");
+            TrunkSettings t = s.Trunks[i];
+            if (IsContactList(t.Inbound))
+            {
+                if (ContactList(t.Inbound!, $"Trunks[{i}].Inbound", extensionNumbers, owners, Parse, errors) is { } rules && t.Name is { } name)
+                {
+                    contactLists[name] = rules;
+                }
+            }
+            else
+            {
+                Parse(t.Inbound, $"Trunks[{i}].Inbound");
+            }
         }
+
+        List<HuntGroup> huntGroups = HuntGroups(groups, owners, Parse, errors);
+        Forwards(s, owners, mailboxes, errors);
 
         VoicemailSettingsSection v = s.Voicemail;
         if (v.TimeZone is { } tz && !TimeZoneInfo.TryFindSystemTimeZoneById(tz, out _))
@@ -143,7 +160,7 @@ public static class OfficeConfig
             }
         }
 
-        return (attendants, voicemail);
+        return new Office(attendants, voicemail, huntGroups, contactLists);
     }
 
     /// <summary>The time zone settings name, or the machine's.</summary>

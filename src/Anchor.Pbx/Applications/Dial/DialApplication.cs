@@ -1,4 +1,5 @@
 using Anchor.Pbx.Calls;
+using Anchor.Pbx.Pickup;
 
 namespace Anchor.Pbx.Applications.Dial;
 
@@ -23,9 +24,13 @@ public sealed class DialApplication(DialRequest request) : Application
                 return;
             case DialResult.CallerGone:
                 return;
+            case DialResult.PickedUp:
+                await PickupJoin.RunAsync(call, outcome.Picker!.Value.Invite, outcome.Picker.Value.Extension);
+                return;
         }
 
-        if (outcome.Missed && request.Fallback is { } fallback && call.State != CallState.Ended)
+        Application? next = outcome.Result == DialResult.Busy ? request.BusyFallback ?? request.Fallback : request.Fallback;
+        if (outcome.Missed && next is { } fallback && call.State != CallState.Ended)
         {
             call.Note($"{request.CalleeName}: {outcome.Result}; on to {fallback.Name}");
             await fallback.RunAsync(call);

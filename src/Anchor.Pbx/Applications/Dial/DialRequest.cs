@@ -33,6 +33,12 @@ public sealed record DialRequest
     /// <summary>How long to ring before giving up (the extension's NoAnswerSeconds when it has a mailbox); zero: until Timer C.</summary>
     public TimeSpan NoAnswer { get; init; }
 
-    /// <summary>What runs on the call when the party is busy, does not answer or is not there (its voicemail); null: the caller hears why.</summary>
+    /// <summary>What runs on the call when the party does not answer or is not there (its forward, its voicemail); null: the caller hears why.</summary>
     public Application? Fallback { get; init; }
+
+    /// <summary>What runs when the party is busy; null: <see cref="Fallback"/>.</summary>
+    public Application? BusyFallback { get; init; }
+
+    /// <summary>The office extension each target rings (null for a trunk): for busy lamps, hunt groups and pickup.</summary>
+    public IReadOnlyList<string?> TargetExtensions { get; init; } = [];
 }

@@ -2,6 +2,7 @@ using Anchor.Media.Audio;
 using Anchor.Media.Sdp;
 using Anchor.Pbx.Calls;
 using Anchor.Pbx.Calls.Media;
+using Anchor.Pbx.Presence;
 using Anchor.Sip.Dialogs;
 using Anchor.Sip.Message;
 using Anchor.Sip.Transactions;
@@ -22,11 +23,17 @@ public enum DialResult
 
     /// <summary>The caller hung up or cancelled first.</summary>
     CallerGone,
+
+    /// <summary>Another phone picked the call up (<see cref="DialOutcome.Picker"/>): the rung phones were CANCELed.</summary>
+    PickedUp,
 }
 
 /// <param name="Status">What the caller should hear when the call fails (already mapped: the ITSP's trouble is 503).</param>
 public sealed record DialOutcome(DialResult Result, int Status, string Reason, Leg? Callee)
 {
+    /// <summary>The INVITE of the phone that picked the call up, and its extension.</summary>
+    public (ServerTransaction Invite, string Extension)? Picker { get; init; }
+
     /// <summary>Whether the party was simply not there for the caller (busy, no answer, not registered): what sends a call to voicemail.</summary>
     public bool Missed => Result is DialResult.Busy or DialResult.NoAnswer or DialResult.Unavailable;
 
@@ -58,6 +65,8 @@ public sealed class Dialer : IInviteClientUser
     private bool _lateOffer;
     private bool _noAnswer;
     private SipTimer? _noAnswerTimer;
+    private IDisposable? _ringing;
+    private string[] _extensions = [];
 
     private Dialer(Call call, DialRequest request)
     {
@@ -108,6 +117,18 @@ public sealed class Dialer : IInviteClientUser
         int maxForwards = invite is null ? 70 : Math.Max(0, invite.MaxForwards < 0 ? 70 : invite.MaxForwards - 1);
         callee.Dial(_request.Targets, _request.From, _request.To, body, body is null ? null : contentType, _request.Headers, options, this, maxForwards);
         call.MarkRinging();
+        _extensions = _request.TargetExtensions.OfType<string>().Distinct().ToArray();
+        if (_extensions.Length > 0 && call.Host.Router is { } router)
+        {
+            foreach (string ext in _extensions)
+            {
+                Line(ext, LinePhase.Trying);
+            }
+
+            // Another phone may pick the call up while it rings (pickup codes, a busy lamp's key).
+            _ringing = router.Ringing.Add(_extensions, callee.CallId!, (tx, picker) => call.Gate.Post(() => OnPickup(tx, picker)));
+        }
+
         if (noAnswer > TimeSpan.Zero)
         {
             _noAnswerTimer = new SipTimer(call.Host.Transactions.TimerQueue, () => call.Gate.Post(OnNoAnswer));
@@ -159,6 +180,11 @@ public sealed class Dialer : IInviteClientUser
 
     public void OnProvisional(InviteClient client, InviteClient.Branch branch, SipMessage response)
     {
+        if (!_outcome.Task.IsCompleted && response.StatusCode > 100 && ExtensionOf(branch) is { } ext)
+        {
+            Line(ext, LinePhase.Early, (response.To.HasTag ? System.Text.Encoding.ASCII.GetString(response.To.Tag) : null));
+        }
+
         if (_outcome.Task.IsCompleted || _callerAnswered || _call.Caller.Initial!.Finished)
         {
             return;
@@ -230,6 +256,19 @@ public sealed class Dialer : IInviteClientUser
         }
 
         _call.MarkAnswered();
+        _ringing?.Dispose();
+        string? answered = ExtensionOf(branch);
+        foreach (string ext in _extensions.Where(e => e != answered))
+        {
+            Line(ext, LinePhase.Terminated);
+        }
+
+        if (answered is not null)
+        {
+            Line(answered, LinePhase.Confirmed, (response.To.HasTag ? System.Text.Encoding.ASCII.GetString(response.To.Tag) : null));
+            _call.OnEnd(() => Line(answered, LinePhase.Terminated));
+        }
+
         _outcome.TrySetResult(new DialOutcome(DialResult.Answered, 200, "OK", callee));
     }
 
@@ -295,8 +334,53 @@ public sealed class Dialer : IInviteClientUser
         Finish(DialResult.NoAnswer, 480, "Temporarily Unavailable");
     }
 
-    private void Finish(DialResult result, int status, string reason)
+    /// <summary>A phone picked the call up: the rung phones are CANCELed and the application joins the picker (inside the gate).</summary>
+    private void OnPickup(ServerTransaction picker, string extension)
     {
+        if (_outcome.Task.IsCompleted || _call.State == CallState.Ended)
+        {
+            picker.Respond(480, "Temporarily Unavailable (the call was answered)");
+            return;
+        }
+
+        _noAnswerTimer?.Cancel();
+        _call.Note($"picked up by {extension}");
+        Finish(DialResult.PickedUp, 200, "OK", (picker, extension));
+    }
+
+    private string? ExtensionOf(InviteClient.Branch branch)
+    {
+        for (int i = 0; i < _request.Targets.Count && i < _request.TargetExtensions.Count; i++)
+        {
+            if (_request.Targets[i] == branch.Target)
+            {
+                return _request.TargetExtensions[i];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A rung extension's dialog for busy lamps and hunt groups.</summary>
+    private void Line(string extension, LinePhase phase, string? phoneTag = null)
+    {
+        if (_call.Host.Router is { } router && _callee?.CallId is { } callId)
+        {
+            router.Lines.Set(new LineDialog(extension, callId, Initiator: false, phase, _call.Info.Caller) { LocalTag = phoneTag, RemoteTag = _callee.Tag });
+        }
+    }
+
+    private void Finish(DialResult result, int status, string reason, (ServerTransaction, string)? picker = null)
+    {
+        _ringing?.Dispose();
+        if (result != DialResult.Answered)
+        {
+            foreach (string ext in _extensions)
+            {
+                Line(ext, LinePhase.Terminated);
+            }
+        }
+
         if (result != DialResult.Answered && _callee is { } callee)
         {
             if (_callerAnswered)
@@ -312,6 +396,6 @@ public sealed class Dialer : IInviteClientUser
             }
         }
 
-        _outcome.TrySetResult(new DialOutcome(result, status, reason, null));
+        _outcome.TrySetResult(new DialOutcome(result, status, reason, null) { Picker = picker });
     }
 }
