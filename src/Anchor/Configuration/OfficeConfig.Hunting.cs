@@ -14,7 +14,7 @@ public sealed record Office(List<Attendant> Attendants, VoicemailSettings Voicem
 public static partial class OfficeConfig
 {
     /// <summary>Whether a trunk's Inbound is an SPA9000 Contact List rather than one target.</summary>
-    public static bool IsContactList(string? inbound) => inbound is not null && inbound.IndexOfAny([':', ',', '|', '*', '?', '=']) >= 0;
+    public static bool IsContactList(string? inbound) => inbound is not null && inbound.IndexOfAny([':', ',', '|', '?', '=']) >= 0;
 
     /// <summary>The groups as written (SPA or keys), their numbers owned; members and fallbacks are checked later, once every number is known.</summary>
     private static List<(HuntGroup Group, string Key)> HuntGroupNumbers(AnchorSettings s, Action<string, NumberKind, string> own, List<string> errors)
