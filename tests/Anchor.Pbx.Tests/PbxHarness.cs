@@ -165,6 +165,28 @@ internal sealed class PbxHarness : ISipSender, IDisposable
         return list;
     }
 
+    /// <summary>What Anchor sent until <paramref name="done"/> holds for one message (at most two seconds), and what followed it.</summary>
+    public List<(SipMessage Message, SipEndPoint To)> TakeSentUntil(Func<(SipMessage Message, SipEndPoint To), bool> done)
+    {
+        var list = new List<(SipMessage, SipEndPoint)>();
+        var total = System.Diagnostics.Stopwatch.StartNew();
+        while (total.ElapsedMilliseconds < 2000 && !list.Any(done))
+        {
+            list.AddRange(TakeSent());
+        }
+
+        return list;
+    }
+
+    /// <summary>Swaps in a snapshot with the extensions changed by <paramref name="edit"/> and these hunt groups.</summary>
+    public void Reconfigure(Func<Extension, Extension>? edit = null, IEnumerable<Anchor.Pbx.Hunting.HuntGroup>? groups = null,
+        IReadOnlyDictionary<string, IReadOnlyList<Anchor.Pbx.Hunting.ContactRule>>? contactLists = null)
+    {
+        PbxSnapshot c = Config.Current;
+        Config.Swap(new PbxSnapshot(c.Extensions.Values.Select(e => edit?.Invoke(e) ?? e), c.DialPlan, c.Trunks.Values, c.FeatureCodes,
+            c.AutoAttendants.Values, c.Voicemail, groups, contactLists));
+    }
+
     public void Advance(TimeSpan by)
     {
         for (TimeSpan t = TimeSpan.Zero; t < by; t += TimeSpan.FromMilliseconds(50))
