@@ -78,7 +78,7 @@ public class TrunkTests
         var m = System.Text.RegularExpressions.Regex.Match(pbx.Output, @"RTP caller->called (\d+)/(\d+) packets");
         int forwarded = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         Assert.Equal(PcapPackets, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
-        Assert.InRange(forwarded, PcapPackets - 100, PcapPackets - 50); // the 1.5 s on hold (75 packets) went nowhere
+        Assert.InRange(forwarded, PcapPackets - 105, PcapPackets - 45); // the 1.5 s on hold (75 packets, give or take the timing of the re-INVITEs) went nowhere
     }
 
     [Fact]

@@ -14,15 +14,19 @@ public static class LocalDescription
     /// <summary>The telephone-event payload type Anchor offers (the common choice; answers use the offer's).</summary>
     public const int DefaultEventType = 101;
 
-    /// <summary>What Anchor's engine can take from a stream: the first G.711 format listed, and telephone-event if listed.</summary>
-    public static (RtpFormat Audio, RtpFormat? Events)? Choose(MediaStream stream)
+    /// <summary>
+    /// What Anchor's engine can take from a stream: the first G.711 format listed (<paramref name="prefer"/> first, when
+    /// listed: two parties joined at the relay must speak the same one), and telephone-event if listed.
+    /// </summary>
+    public static (RtpFormat Audio, RtpFormat? Events)? Choose(MediaStream stream, string? prefer = null)
     {
         if (stream.Disabled || !stream.Media.Equals("audio", StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }
 
-        RtpFormat? audio = stream.Formats.FirstOrDefault(f => f.Is("PCMU") || f.Is("PCMA"));
+        RtpFormat? audio = (prefer is null ? null : stream.Formats.FirstOrDefault(f => f.Is(prefer)))
+            ?? stream.Formats.FirstOrDefault(f => f.Is("PCMU") || f.Is("PCMA"));
         return audio is null ? null : (audio, stream.Find("telephone-event"));
     }
 
@@ -34,7 +38,7 @@ public static class LocalDescription
     /// <paramref name="port"/> with the direction mirrored (§6.1: sendonly is answered recvonly, recvonly sendonly,
     /// inactive inactive); every other stream refused. Null when no stream is usable (answer 488).
     /// </summary>
-    public static byte[]? Answer(SessionDescription offer, IPAddress address, int port, long sessionId, long version)
+    public static byte[]? Answer(SessionDescription offer, IPAddress address, int port, long sessionId, long version, string? prefer = null)
     {
         MediaStream? usable = FirstUsable(offer);
         if (usable is null)
@@ -42,7 +46,7 @@ public static class LocalDescription
             return null;
         }
 
-        (RtpFormat audio, RtpFormat? events) = Choose(usable)!.Value;
+        (RtpFormat audio, RtpFormat? events) = Choose(usable, prefer)!.Value;
         MediaDirection direction = usable.NullAddress ? MediaDirection.RecvOnly : usable.Direction switch
         {
             MediaDirection.SendOnly => MediaDirection.RecvOnly,

@@ -46,6 +46,9 @@ public abstract class EventNotifier
 
     protected abstract string ContentType { get; }
 
+    /// <summary>How the log names what a subscription watches ("mailbox 102").</summary>
+    protected abstract string Describe(string resource);
+
     /// <summary>The body of a NOTIFY for <paramref name="sub"/> (its resource's state now).</summary>
     protected abstract byte[] Body(Subscription sub);
 
@@ -65,7 +68,7 @@ public abstract class EventNotifier
         dialog.UserAgent = _userAgent;
         dialog.State = DialogState.Confirmed;
         var sub = new Subscription(this, dialog, resource, subscriber);
-        Log.LogInformation("{User} subscribed to {Package} of {Resource} from {Source}", subscriber, EventName, resource, dest);
+        Log.LogInformation("{User} subscribed to {What} from {Source}", subscriber, Describe(resource), dest);
         Accept(tx, sub, expires ?? MaxExpires);
     }
 

@@ -24,13 +24,8 @@ public static class PickupJoin
             return;
         }
 
-        if (call.Anchor(picker) is not { } pickerMedia || pickerMedia.AnswerLocally(pickerOffer) is not { } pickerAnswer)
-        {
-            picker.Reject(503, "Service Unavailable (no media relay)");
-            call.End(EndReason.MediaFailure, "pickup needs the media relay", 480, "Temporarily Unavailable");
-            return;
-        }
-
+        // The caller's side first: the picker is then answered with the same G.711, so the relay joins like with like.
+        string? codec;
         if (caller.State != LegState.Confirmed)
         {
             if (!Leg.TryGetSdp(caller.Initial!.Request, out SessionDescription? callerOffer, out _) || callerOffer is null
@@ -42,10 +37,22 @@ public static class PickupJoin
             }
 
             caller.Answer(callerAnswer);
+            codec = callerMedia.Codec;
         }
-        else if (caller.Media is not AnchoredMedia)
+        else if (caller.Media is AnchoredMedia answered)
+        {
+            codec = answered.Codec;
+        }
+        else
         {
             picker.Reject(488, "Not Acceptable Here");
+            return;
+        }
+
+        if (call.Anchor(picker) is not { } pickerMedia || pickerMedia.AnswerLocally(pickerOffer, codec) is not { } pickerAnswer)
+        {
+            picker.Reject(503, "Service Unavailable (no media relay)");
+            call.End(EndReason.MediaFailure, "pickup needs the media relay", 480, "Temporarily Unavailable");
             return;
         }
 

@@ -33,6 +33,8 @@ public sealed class DialogEvents : Events.EventNotifier
 
     protected override string EventName => Package;
 
+    protected override string Describe(string resource) => "the busy lamp of " + resource;
+
     protected override string ContentType => "application/dialog-info+xml";
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LineDialog> _ending = new();

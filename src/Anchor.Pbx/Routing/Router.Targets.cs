@@ -28,6 +28,9 @@ public sealed partial class Router
     private sealed record Hop(PbxSnapshot Config, CallInfo Info, bool MayProxy)
     {
         public List<string> Path { get; init; } = [];
+
+        /// <summary>How the log names where the call came from ("internal", "DID 15551230000").</summary>
+        public string Origin { get; init; } = "internal";
     }
 
     /// <summary>A phone answered a call for <paramref name="from"/> with a 3xx naming <paramref name="user"/>: followed as <paramref name="from"/>'s forward.</summary>
@@ -107,7 +110,7 @@ public sealed partial class Router
             return new ProxyDecision(ext.Number, bindings, onBusy, onNoAnswer, after);
         }
 
-        PbxLog.Ringing(_log, info.Caller, info.Direction == CallDirection.Inbound ? "inbound" : "internal", ext.Number, bindings.Count);
+        PbxLog.Ringing(_log, info.Caller, h.Origin, ext.Number, bindings.Count);
         DialRequest dial = Request(info, [ext.Number], ext.Number, bindings.Select(b => (ext.Number, b))) with
         {
             Anchored = anchored,

@@ -153,8 +153,10 @@ public sealed partial class Router
                 return new RejectDecision(404, "Not Found (no Contact List rule for the DID)");
             }
 
-            var info = new CallInfo(caller, Display(req, caller), rule.Group.Number, CallDirection.Inbound, trunk);
-            d = new ApplicationDecision(Hunt(new Hop(config, info, MayProxy: false), rule.Group), info, true);
+            // The rule's group is known by the DID it took (its To and the log: "hunt 15551230000").
+            HuntGroup group = rule.Group with { Number = did, Name = rule.Group.Name ?? rule.Group.Number };
+            var info = new CallInfo(caller, Display(req, caller), did, CallDirection.Inbound, trunk);
+            d = new ApplicationDecision(Hunt(new Hop(config, info, MayProxy: false) { Origin = $"DID {did}" }, group), info, true);
         }
         else if (trunk.Options.Inbound is not { } inbound || config.Resolve(inbound) is not { } target)
         {
@@ -163,7 +165,7 @@ public sealed partial class Router
         else
         {
             var info = new CallInfo(caller, Display(req, caller), target.Number, CallDirection.Inbound, trunk);
-            d = ToTarget(new Hop(config, info, MayProxy: false), target);
+            d = ToTarget(new Hop(config, info, MayProxy: false) { Origin = $"DID {did}" }, target);
         }
 
         if (d is not ApplicationDecision app)

@@ -46,6 +46,8 @@ public sealed class MessageWaiting : Events.EventNotifier
 
     protected override string EventName => Package;
 
+    protected override string Describe(string resource) => "mailbox " + resource;
+
     protected override string ContentType => "application/simple-message-summary";
 
     protected override byte[] Body(Subscription sub)

@@ -85,7 +85,8 @@ public sealed class AnchoredMedia : IMediaEndpoint
         Ensure(other.Streams.Count) ? other.Rewrite(Address, _ports.Select(p => p.Port).ToArray()) : null;
 
     /// <summary>Anchor's answer to the party's <paramref name="offer"/> (its own engine on the audio port); null: nothing usable (488).</summary>
-    public byte[]? AnswerLocally(SessionDescription offer)
+    /// <param name="prefer">The G.711 to pick when the offer lists it (PCMU, PCMA): the one the other party of a join speaks.</param>
+    public byte[]? AnswerLocally(SessionDescription offer, string? prefer = null)
     {
         if (!Learn(offer) || LocalDescription.FirstUsable(offer) is null)
         {
@@ -93,8 +94,11 @@ public sealed class AnchoredMedia : IMediaEndpoint
         }
 
         int index = offer.Streams.ToList().IndexOf(LocalDescription.FirstUsable(offer)!);
-        return LocalDescription.Answer(offer, Address, _ports[index].Port, _sessionId, ++_version);
+        return LocalDescription.Answer(offer, Address, _ports[index].Port, _sessionId, ++_version, prefer);
     }
+
+    /// <summary>The G.711 this party speaks with Anchor, as its last SDP and Anchor's choice give it; null when none.</summary>
+    public string? Codec => Remote is { } sdp && LocalDescription.FirstUsable(sdp) is { } s ? LocalDescription.Choose(s)!.Value.Audio.Encoding : null;
 
     /// <summary>Anchor's own offer (late offer: the party's INVITE had no SDP); the answer comes back through <see cref="Learn"/>.</summary>
     public byte[]? OfferLocally(MediaDirection direction = MediaDirection.SendRecv) =>
