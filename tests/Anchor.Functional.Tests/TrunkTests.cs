@@ -9,7 +9,7 @@ namespace Anchor.Functional.Tests;
 /// </summary>
 public class TrunkTests
 {
-    private const int PcapPackets = 236;
+    internal const int PcapPackets = 236;
     private static int s_range;
 
     [Fact]

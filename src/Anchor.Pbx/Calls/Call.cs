@@ -365,7 +365,7 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
 
     private string MediaStats()
     {
-        if (_legs.Count < 2 || _legs[0].Media is not AnchoredMedia caller || _legs.Skip(1).Select(l => l.Media).OfType<AnchoredMedia>().FirstOrDefault() is not { } called)
+        if (_legs.Count < 2 || _legs[0].Media is not AnchoredMedia caller || _legs.Skip(1).Select(l => l.Media).OfType<AnchoredMedia>().LastOrDefault(m => m.AudioCounters is not null) is not { } called)
         {
             return "";
         }

@@ -26,6 +26,7 @@ public static class PickupJoin
 
         // The caller's side first: the picker is then answered with the same G.711, so the relay joins like with like.
         string? codec;
+        byte[]? answerCaller = null;
         if (caller.State != LegState.Confirmed)
         {
             if (!Leg.TryGetSdp(caller.Initial!.Request, out SessionDescription? callerOffer, out _) || callerOffer is null
@@ -36,7 +37,7 @@ public static class PickupJoin
                 return;
             }
 
-            caller.Answer(callerAnswer);
+            answerCaller = callerAnswer;
             codec = callerMedia.Codec;
         }
         else if (caller.Media is AnchoredMedia answered)
@@ -56,9 +57,15 @@ public static class PickupJoin
             return;
         }
 
-        picker.Answer(pickerAnswer);
+        // Joined before either 200 leaves: a party may send its first packet the moment it has its answer.
         var bridge = new Bridge(call, caller, picker);
         bridge.UpdateMedia();
+        if (answerCaller is not null)
+        {
+            caller.Answer(answerCaller);
+        }
+
+        picker.Answer(pickerAnswer);
         call.MarkAnswered();
         call.Note($"{extension} picked the call up");
         await call.Completion;
