@@ -67,6 +67,9 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
 
     public IReadOnlyList<Leg> Legs => _legs;
 
+    /// <summary>Phones' 3xx this call has followed (a redirection loop ends at the router's hop limit).</summary>
+    public int Redirects { get; set; }
+
     /// <summary>The party that called (the first leg).</summary>
     public Leg Caller => _legs[0];
 

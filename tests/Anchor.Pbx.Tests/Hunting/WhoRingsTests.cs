@@ -176,6 +176,47 @@ public class WhoRingsTests
     }
 
     [Fact]
+    public void A_302_on_a_trunk_call_is_followed_by_anchor_and_a_hunt_member_s_is_not()
+    {
+        using PbxHarness h = Office(Group(HuntStrategy.RingAll, new HuntLimit(TimeSpan.Zero, 1), "102"));
+        h.Receive(PbxHarness.InviteText("15559876543", PbxHarness.Did, PbxHarness.Itsp, "x2", 1, null, PbxHarness.Sdp("192.0.2.50", 30000)), PbxHarness.Itsp);
+        var sent = h.TakeSentUntil(s => Is(s.Message, SipMethod.Invite));
+        SipMessage toPhone = sent.First(s => Is(s.Message, SipMethod.Invite)).Message;
+        Assert.Equal([P101], InvitesTo(sent)); // the trunk's Inbound
+        h.Receive(PbxHarness.ResponseTo(toPhone, 302, "Moved Temporarily", "m", "sip:103@pbx.test"), P101);
+        Assert.Equal([P103], InvitesTo(h.TakeSentUntil(s => Is(s.Message, SipMethod.Invite) && s.To.EndPoint.Equals(P103))));
+        Assert.Contains(h.Log, l => l.Contains("101 redirected the call to 103", StringComparison.Ordinal));
+        Assert.DoesNotContain(h.Sent, s => s.To.EndPoint.Equals(PbxHarness.Itsp) && s.Message.StatusCode == 302);
+
+        // While hunting, a member's own forward is not followed (the SPA rule): the hunt goes on, here to its end.
+        SipMessage toMember = h.Invite("101", "500", P101, "x3").First(s => Is(s.Message, SipMethod.Invite)).Message;
+        h.Receive(PbxHarness.ResponseTo(toMember, 302, "Moved Temporarily", "m2", "sip:103@pbx.test"), P102);
+        var end = h.TakeSentUntil(s => s.To.EndPoint.Equals(P101) && s.Message.StatusCode == 480);
+        Assert.DoesNotContain(end, s => Is(s.Message, SipMethod.Invite) && s.To.EndPoint.Equals(P103));
+    }
+
+    [Fact]
+    public void Invite_with_replaces_of_a_ringing_dialog_picks_it_up()
+    {
+        using PbxHarness h = Office();
+        SipMessage toPhone = Assert.Single(h.Invite("101", "102", P101, "rp1"), s => Is(s.Message, SipMethod.Invite)).Message;
+        h.Receive(PbxHarness.ResponseTo(toPhone, 180, "Ringing", "ph", $"sip:102@{P102}"), P102);
+        h.TakeSent();
+
+        // 103's busy lamp key: INVITE to the caller with Replaces naming the early dialog (RFC 5359 §2.16).
+        string invite(uint cseq, string? creds) => PbxHarness.InviteText("103", "101", P103, "rp2", cseq, creds, PbxHarness.Sdp("192.0.2.23", 4000))
+            .Replace("Max-Forwards: 70\r\n", "Max-Forwards: 70\r\nReplaces: rp1;to-tag=ph;from-tag=rp1-tag;early-only\r\n");
+        h.Receive(invite(1, null), P103);
+        SipMessage challenge = h.TakeSent().Select(s => s.Message).Single(m => m.StatusCode == 407);
+        string creds = new DigestClient("103", PbxHarness.Passwords["103"]).Answer(challenge, "INVITE", "sip:101@pbx.test")!.Value.Value;
+        h.Receive(invite(2, creds), P103);
+        var after = h.TakeSentUntil(s => Is(s.Message, SipMethod.Cancel));
+        Assert.Contains(after, s => Is(s.Message, SipMethod.Cancel) && s.To.EndPoint.Equals(P102));
+        Assert.Contains(h.Log, l => l.Contains("missed the call (picked up by 103)", StringComparison.Ordinal));
+        Assert.DoesNotContain(after, s => Is(s.Message, SipMethod.Invite) && s.To.EndPoint.Equals(P101)); // not a new call to 101
+    }
+
+    [Fact]
     public void A_busy_lamp_sees_trying_early_confirmed_terminated()
     {
         using PbxHarness h = Office();

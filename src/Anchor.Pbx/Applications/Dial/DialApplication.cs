@@ -27,6 +27,16 @@ public sealed class DialApplication(DialRequest request) : Application
             case DialResult.PickedUp:
                 await PickupJoin.RunAsync(call, outcome.Picker!.Value.Invite, outcome.Picker.Value.Extension);
                 return;
+            case DialResult.Redirected when call.Host.Router is { } router && request.TargetExtensions.FirstOrDefault(e => e is not null) is { } from:
+                if (++call.Redirects > Routing.Router.HopLimit)
+                {
+                    call.End(EndReason.Refused, "too many redirections", 482, "Loop Detected (redirections)");
+                    return;
+                }
+
+                call.Note($"{from} redirected the call to {outcome.RedirectTo}");
+                await new RouteApplication("redirect", () => router.Redirect(call.Info, from, outcome.RedirectTo!)).RunAsync(call);
+                return;
         }
 
         Application? next = outcome.Result == DialResult.Busy ? request.BusyFallback ?? request.Fallback : request.Fallback;

@@ -24,6 +24,9 @@ public enum DialResult
     /// <summary>The caller hung up or cancelled first.</summary>
     CallerGone,
 
+    /// <summary>The phone answered 3xx: <see cref="DialOutcome.RedirectTo"/> is where it sends the call.</summary>
+    Redirected,
+
     /// <summary>Another phone picked the call up (<see cref="DialOutcome.Picker"/>): the rung phones were CANCELed.</summary>
     PickedUp,
 }
@@ -31,6 +34,9 @@ public enum DialResult
 /// <param name="Status">What the caller should hear when the call fails (already mapped: the ITSP's trouble is 503).</param>
 public sealed record DialOutcome(DialResult Result, int Status, string Reason, Leg? Callee)
 {
+    /// <summary>The user of the Contact a phone redirected the call to (a 3xx).</summary>
+    public string? RedirectTo { get; init; }
+
     /// <summary>The INVITE of the phone that picked the call up, and its extension.</summary>
     public (ServerTransaction Invite, string Extension)? Picker { get; init; }
 
@@ -67,6 +73,7 @@ public sealed class Dialer : IInviteClientUser
     private SipTimer? _noAnswerTimer;
     private IDisposable? _ringing;
     private string[] _extensions = [];
+    private string? _redirect;
 
     private Dialer(Call call, DialRequest request)
     {
@@ -310,6 +317,13 @@ public sealed class Dialer : IInviteClientUser
 
             (status, reason, result) = (503, "Service Unavailable", DialResult.TrunkFailure);
         }
+        else if (status is >= 300 and < 400 && _request.Trunk is null && failure.Response is { } moved && moved.TryGetContact(out NameAddress contact)
+            && !contact.IsStar && contact.Uri.HasUser)
+        {
+            // A phone's own forward (§8.1.3.4): Anchor follows it for the call (DialApplication), never the caller.
+            _redirect = contact.Uri.UserUnescaped;
+            (status, reason, result) = (480, "Temporarily Unavailable", DialResult.Redirected);
+        }
         else if (status is < 400 or 401 or 407)
         {
             (status, reason) = (480, "Temporarily Unavailable");
@@ -396,6 +410,6 @@ public sealed class Dialer : IInviteClientUser
             }
         }
 
-        _outcome.TrySetResult(new DialOutcome(result, status, reason, null) { Picker = picker });
+        _outcome.TrySetResult(new DialOutcome(result, status, reason, null) { Picker = picker, RedirectTo = _redirect });
     }
 }
