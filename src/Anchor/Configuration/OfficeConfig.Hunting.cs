@@ -244,7 +244,7 @@ public static partial class OfficeConfig
                     ?? CallPolicy.DefaultClasses;
                 if (route.Barred || (route.Class != DialClass.Emergency && !allowed.Contains(route.Class)))
                 {
-                    errors.Add($"{key}.{which}: \"{target}\" is a {route.Class} number, which Extensions[{i}] may not call (its Allow): no forward around the call classes");
+                    errors.Add($"{key}.{which}: \"{target}\" is in the {route.Class} class, which Extensions[{i}] may not call (its Allow): no forward around the call classes");
                 }
             }
         }
