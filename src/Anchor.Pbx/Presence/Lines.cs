@@ -36,7 +36,11 @@ public sealed class Lines
 {
     public static readonly TimeSpan StaleAfter = TimeSpan.FromHours(8);
 
-    private readonly ConcurrentDictionary<(string Ext, string CallId), (LineDialog Dialog, DateTimeOffset Since)> _dialogs = new();
+    // By extension, then Call-ID: reading one extension's lines never walks the others'.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, (LineDialog Dialog, DateTimeOffset Since)>> _byExtension = new(StringComparer.Ordinal);
+
+    // The extensions each call touches, for EndCall (a BYE through the proxy names only the Call-ID).
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _byCall = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
 
     public Lines(TimeProvider? time = null) => _time = time ?? TimeProvider.System;
@@ -47,11 +51,12 @@ public sealed class Lines
     /// <summary>Records a dialog's new phase; a terminated one is forgotten. A phase never goes back (a late 180 after the 200).</summary>
     public void Set(LineDialog d)
     {
-        var key = (d.Extension, d.CallId);
+        var lines = _byExtension.GetOrAdd(d.Extension, _ => new(StringComparer.Ordinal));
         if (d.Phase == LinePhase.Terminated)
         {
-            if (_dialogs.TryRemove(key, out var old))
+            if (lines.TryRemove(d.CallId, out var old))
             {
+                Forget(d.CallId, d.Extension);
                 Changed?.Invoke(d with { LocalTag = d.LocalTag ?? old.Dialog.LocalTag, RemoteTag = d.RemoteTag ?? old.Dialog.RemoteTag, Remote = d.Remote ?? old.Dialog.Remote });
             }
 
@@ -60,7 +65,7 @@ public sealed class Lines
 
         bool changed = false;
         LineDialog merged = d;
-        _dialogs.AddOrUpdate(key, _ =>
+        lines.AddOrUpdate(d.CallId, _ =>
         {
             changed = true;
             return (d, _time.GetUtcNow());
@@ -68,6 +73,7 @@ public sealed class Lines
         {
             if (old.Dialog.Phase >= d.Phase)
             {
+                changed = false;
                 merged = old.Dialog;
                 return old;
             }
@@ -76,6 +82,7 @@ public sealed class Lines
             merged = d with { LocalTag = d.LocalTag ?? old.Dialog.LocalTag, RemoteTag = d.RemoteTag ?? old.Dialog.RemoteTag, Remote = d.Remote ?? old.Dialog.Remote };
             return (merged, old.Since);
         });
+        _byCall.GetOrAdd(d.CallId, _ => new(StringComparer.Ordinal))[d.Extension] = 0;
         if (changed)
         {
             Changed?.Invoke(merged);
@@ -85,9 +92,14 @@ public sealed class Lines
     /// <summary>Every dialog of a call (a BYE went through): terminated for each extension in it.</summary>
     public void EndCall(string callId)
     {
-        foreach (var key in _dialogs.Keys.Where(k => k.CallId == callId).ToArray())
+        if (!_byCall.TryGetValue(callId, out var extensions))
         {
-            if (_dialogs.TryGetValue(key, out var d))
+            return;
+        }
+
+        foreach (string ext in extensions.Keys.ToArray())
+        {
+            if (_byExtension.TryGetValue(ext, out var lines) && lines.TryGetValue(callId, out var d))
             {
                 Set(d.Dialog with { Phase = LinePhase.Terminated });
             }
@@ -97,18 +109,22 @@ public sealed class Lines
     /// <summary>The extension's current dialogs.</summary>
     public IReadOnlyList<LineDialog> Of(string extension)
     {
-        DateTimeOffset stale = _time.GetUtcNow() - StaleAfter;
-        var list = new List<LineDialog>();
-        foreach (var kv in _dialogs)
+        if (!_byExtension.TryGetValue(extension, out var lines) || lines.IsEmpty)
         {
-            if (kv.Key.Ext != extension)
-            {
-                continue;
-            }
+            return [];
+        }
 
+        DateTimeOffset stale = _time.GetUtcNow() - StaleAfter;
+        var list = new List<LineDialog>(lines.Count);
+        foreach (var kv in lines)
+        {
             if (kv.Value.Since < stale)
             {
-                _dialogs.TryRemove(kv);
+                if (lines.TryRemove(kv))
+                {
+                    Forget(kv.Key, extension);
+                }
+
                 continue;
             }
 
@@ -123,4 +139,23 @@ public sealed class Lines
 
     /// <summary>A dialog in which the extension's phone is being rung (pickup's target), if any.</summary>
     public LineDialog? Ringing(string extension) => Of(extension).FirstOrDefault(d => !d.Initiator && d.Phase is LinePhase.Trying or LinePhase.Early);
+
+    /// <summary>Whether <paramref name="extension"/> has a dialog in call <paramref name="callId"/> that is still ringing.</summary>
+    public bool RingsIn(string extension, string callId) =>
+        _byExtension.TryGetValue(extension, out var lines) && lines.TryGetValue(callId, out var d) && !d.Dialog.Initiator && d.Dialog.Phase < LinePhase.Confirmed;
+
+    /// <summary>The extensions with a dialog in call <paramref name="callId"/>.</summary>
+    public IReadOnlyCollection<string> In(string callId) => _byCall.TryGetValue(callId, out var e) ? (IReadOnlyCollection<string>)e.Keys : [];
+
+    private void Forget(string callId, string extension)
+    {
+        if (_byCall.TryGetValue(callId, out var set))
+        {
+            set.TryRemove(extension, out _);
+            if (set.IsEmpty)
+            {
+                _byCall.TryRemove(new KeyValuePair<string, ConcurrentDictionary<string, byte>>(callId, set));
+            }
+        }
+    }
 }

@@ -134,7 +134,7 @@ public sealed partial class Router
         }
 
         string callId = value.Split(';')[0].Trim();
-        string[] ringing = config.Extensions.Keys.Where(e => Lines.Of(e).Any(d => d.CallId == callId && !d.Initiator && d.Phase < Presence.LinePhase.Confirmed)).ToArray();
+        string[] ringing = Lines.In(callId).Where(e => Lines.RingsIn(e, callId)).ToArray();
         if (ringing.Length == 0)
         {
             return null;
