@@ -262,26 +262,11 @@ public class WhoRingsTests
         await pbx.AssertLogAsync("Forwarding loop for the call from 101: 103 -> 104 -> 103; refused");
     }
 
-    [Fact]
-    public async Task Directed_pickup_joins_caller_and_picker_with_media_both_ways()
-    {
-        await using PbxHost pbx = await StartAsync();
-        (int min, int max, string regex) = ParsedRange(pbx);
-        Task<Sipp.Result> p102 = await PhoneAsync(pbx, "102", "uas-ring-cancelled.xml");
-        Task<Sipp.Result> caller = CallAs(pbx, "101", Sipp.Specialise("media-caller.xml", ("MEDIA_PORTS", regex)), "102",
-            ["-mp", TrunkTests.SippMediaPort(max, 0), "-mi", "127.0.0.1"]);
-        await pbx.AssertLogAsync("INVITE from 101 to 102: 1 contact(s)");
-        await Task.Delay(500);
-        Ok(await CallAs(pbx, "103", "feature-call.xml", "*36102", ["-rtp_echo", "-mp", TrunkTests.SippMediaPort(max, 1), "-mi", "127.0.0.1"]), "picker 103", pbx);
-        Ok(await caller, "caller 101", pbx);
-        Ok(await p102, "102 (cancelled)", pbx);
-        await pbx.AssertLogAsync("103 picked the call up");
-        await pbx.AssertLogAsync($"RTP caller->called {TrunkTests.PcapPackets}/{TrunkTests.PcapPackets} packets (lost 0");
-        await pbx.AssertLogAsync($"called->caller {TrunkTests.PcapPackets}/{TrunkTests.PcapPackets} (lost 0");
-    }
-
-    [Fact]
-    public async Task Group_pickup_takes_a_call_ringing_in_the_group()
+    [Theory]
+    [InlineData("*36102")] // directed, the SPA code
+    [InlineData("*37")] // 103's pickup group, the SPA code
+    [InlineData("*8")] // the same, Asterisk's
+    public async Task Pickup_joins_caller_and_picker_with_media_both_ways(string code)
     {
         await using PbxHost pbx = await StartAsync();
         (_, int max, string regex) = ParsedRange(pbx);
@@ -290,9 +275,11 @@ public class WhoRingsTests
             ["-mp", TrunkTests.SippMediaPort(max, 0), "-mi", "127.0.0.1"]);
         await pbx.AssertLogAsync("INVITE from 101 to 102: 1 contact(s)");
         await Task.Delay(500);
-        Ok(await CallAs(pbx, "103", "feature-call.xml", "*8", ["-rtp_echo", "-mp", TrunkTests.SippMediaPort(max, 1), "-mi", "127.0.0.1"]), "picker 103", pbx);
+        Ok(await CallAs(pbx, "103", "feature-call.xml", code, ["-rtp_echo", "-mp", TrunkTests.SippMediaPort(max, 1), "-mi", "127.0.0.1"]), "picker 103", pbx);
         Ok(await caller, "caller 101", pbx);
         Ok(await p102, "102 (cancelled)", pbx);
+        await pbx.AssertLogAsync("103 picked the call up");
+        await pbx.AssertLogAsync($"RTP caller->called {TrunkTests.PcapPackets}/{TrunkTests.PcapPackets} packets (lost 0");
         await pbx.AssertLogAsync($"called->caller {TrunkTests.PcapPackets}/{TrunkTests.PcapPackets} (lost 0");
     }
 

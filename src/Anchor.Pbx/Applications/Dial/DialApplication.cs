@@ -17,16 +17,13 @@ public sealed class DialApplication(DialRequest request) : Application
     public override async Task RunAsync(Call call)
     {
         DialOutcome outcome = await Dialer.DialAsync(call, request, request.NoAnswer);
+        if (await SettledAsync(call, outcome))
+        {
+            return;
+        }
+
         switch (outcome.Result)
         {
-            case DialResult.Answered:
-                await call.Completion;
-                return;
-            case DialResult.CallerGone:
-                return;
-            case DialResult.PickedUp:
-                await PickupJoin.RunAsync(call, outcome.Picker!.Value.Invite, outcome.Picker.Value.Extension);
-                return;
             case DialResult.Redirected when call.Host.Router is { } router && request.TargetExtensions.FirstOrDefault(e => e is not null) is { } from:
                 if (++call.Redirects > Routing.Router.HopLimit)
                 {
@@ -48,5 +45,26 @@ public sealed class DialApplication(DialRequest request) : Application
         }
 
         call.End(outcome.EndReason, $"{outcome.Status} {outcome.Reason}", outcome.Status, outcome.Reason);
+    }
+
+    /// <summary>
+    /// Carries an outcome that settles the call through to its end — answered (until the call ends), the caller gone,
+    /// picked up by another phone (the join) — and says so; false: the party missed it, the caller still waits.
+    /// </summary>
+    public static async Task<bool> SettledAsync(Call call, DialOutcome outcome)
+    {
+        switch (outcome.Result)
+        {
+            case DialResult.Answered:
+                await call.Completion;
+                return true;
+            case DialResult.CallerGone:
+                return true;
+            case DialResult.PickedUp:
+                await PickupJoin.RunAsync(call, outcome.Picker!.Value.Invite, outcome.Picker.Value.Extension);
+                return true;
+            default:
+                return false;
+        }
     }
 }

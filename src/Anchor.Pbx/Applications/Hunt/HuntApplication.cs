@@ -1,7 +1,6 @@
 using Anchor.Pbx.Applications.Dial;
 using Anchor.Pbx.Calls;
 using Anchor.Pbx.Hunting;
-using Anchor.Pbx.Pickup;
 using Anchor.Pbx.Routing;
 using DialResult = Anchor.Pbx.Applications.Dial.DialResult;
 
@@ -73,19 +72,15 @@ public sealed class HuntApplication(HuntGroup group, IReadOnlyList<string> membe
                 }
 
                 DialOutcome outcome = await Dialer.DialAsync(call, ringer.Request(ring), time);
-                switch (outcome.Result)
+                if (await DialApplication.SettledAsync(call, outcome))
                 {
-                    case DialResult.Answered:
-                        await call.Completion;
-                        return;
-                    case DialResult.CallerGone:
-                        return;
-                    case DialResult.PickedUp:
-                        await PickupJoin.RunAsync(call, outcome.Picker!.Value.Invite, outcome.Picker.Value.Extension);
-                        return;
-                    case DialResult.MediaFailure or DialResult.TrunkFailure:
-                        call.End(outcome.EndReason, $"hunt {group.Number}: {outcome.Status} {outcome.Reason}", outcome.Status, outcome.Reason);
-                        return;
+                    return;
+                }
+
+                if (outcome.Result is DialResult.MediaFailure or DialResult.TrunkFailure)
+                {
+                    call.End(outcome.EndReason, $"hunt {group.Number}: {outcome.Status} {outcome.Reason}", outcome.Status, outcome.Reason);
+                    return;
                 }
 
                 call.Note($"hunt {group.Number}: {string.Join(",", ring)}: {outcome.Result}");
