@@ -59,8 +59,11 @@ public sealed class Bridge : ILegHandler
             case SipMethod.Update when Busy && req.Body.Length > 0:
                 tx.Respond(491, "Request Pending"); // RFC 3261 §14.2, RFC 3311 §5.2: one offer/answer at a time
                 return;
-            case SipMethod.Refer or SipMethod.Subscribe:
-                tx.Respond(501, "Not Implemented (transfer arrives with a later release)");
+            case SipMethod.Refer:
+                Applications.Transfer.BlindTransfer.OnRefer(_call, from, to, tx);
+                return;
+            case SipMethod.Subscribe:
+                tx.Respond(489, "Bad Event");
                 return;
         }
 

@@ -127,6 +127,18 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
         return leg;
     }
 
+    /// <summary>
+    /// Makes <paramref name="leg"/> the call's caller (the first leg): the party an application then serves — the
+    /// transferee of a transfer, whichever side of the call it was.
+    /// </summary>
+    public void MakeCaller(Leg leg)
+    {
+        if (_legs.Remove(leg))
+        {
+            _legs.Insert(0, leg);
+        }
+    }
+
     /// <summary>Runs <paramref name="action"/> when the call ends (releases a trunk slot, a call limit).</summary>
     public void OnEnd(Action action) => _onEnd.Add(action);
 
@@ -160,6 +172,12 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
     /// <summary>A leg's party hung up (BYE): the others are hung up and the call ends.</summary>
     internal void OnLegHungUp(Leg leg)
     {
+        if (leg.Detached)
+        {
+            Note($"{leg.Name} left the call");
+            return;
+        }
+
         foreach (Leg other in _legs)
         {
             if (other != leg)

@@ -98,9 +98,10 @@ public sealed class CallHost
                 call.OnEnd(release);
             }
 
-            call.AddIncoming(invite, info.Caller, callerFacesTrunk, info.Dialed);
+            Leg caller = call.AddIncoming(invite, info.Caller, callerFacesTrunk, info.Dialed);
             if (info.Direction != CallDirection.Inbound && Router is { } router)
             {
+                caller.Extension = info.Caller;
                 TrackCaller(router.Lines, call, invite);
             }
 

@@ -83,6 +83,12 @@ public sealed class Leg
     /// <summary>Anchor's tag in the leg's dialog.</summary>
     public string? Tag { get; private set; }
 
+    /// <summary>The office extension this leg's party is (null for a trunk's party): who may transfer, whose classes apply.</summary>
+    public string? Extension { get; set; }
+
+    /// <summary>The party has left the call's business (a transferor after its transfer): its BYE ends only its own leg.</summary>
+    public bool Detached { get; set; }
+
     public OfferAnswer Offers { get; } = new();
 
     public IMediaEndpoint Media { get; set; } = DirectMedia.Instance;

@@ -85,7 +85,7 @@ public sealed partial class ProxyCore
 
         string user = contact.Uri.UserUnescaped;
         _log.LogInformation("{CallId}: {Target} redirected the call to {User}", ctx.Server.Request.CallIdString, info.Dialed, user);
-        return () => router.Redirect(info, info.Dialed, user);
+        return () => router.OnBehalf(info, info.Dialed, user);
     }
 
     /// <summary>

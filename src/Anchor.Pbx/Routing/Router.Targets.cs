@@ -33,8 +33,11 @@ public sealed partial class Router
         public string Origin { get; init; } = "internal";
     }
 
-    /// <summary>A phone answered a call for <paramref name="from"/> with a 3xx naming <paramref name="user"/>: followed as <paramref name="from"/>'s forward.</summary>
-    public RouteDecision Redirect(CallInfo info, string from, string user) =>
+    /// <summary>
+    /// A call sent on by extension <paramref name="from"/> to <paramref name="user"/> — its phone answered 3xx, or it
+    /// transferred the call: routed as <paramref name="from"/>'s forward (its classes apply to an outside number).
+    /// </summary>
+    public RouteDecision OnBehalf(CallInfo info, string from, string user) =>
         ToForward(new Hop(_config.Current, info, MayProxy: false) { Path = [from] }, from, user);
 
     /// <summary>A number in the one syntax, or an outside number dialled on behalf of <paramref name="forwarder"/> (its classes apply).</summary>

@@ -14,6 +14,9 @@ public sealed class DialApplication(DialRequest request) : Application
 {
     public override string Name => "Dial";
 
+    /// <summary>Whom it rings (a transfer rings the same way and watches the outcome itself).</summary>
+    public DialRequest Request => request;
+
     public override async Task RunAsync(Call call)
     {
         DialOutcome outcome = await Dialer.DialAsync(call, request, request.NoAnswer);
@@ -32,7 +35,7 @@ public sealed class DialApplication(DialRequest request) : Application
                 }
 
                 call.Note($"{from} redirected the call to {outcome.RedirectTo}");
-                await new RouteApplication("redirect", () => router.Redirect(call.Info, from, outcome.RedirectTo!)).RunAsync(call);
+                await new RouteApplication("redirect", () => router.OnBehalf(call.Info, from, outcome.RedirectTo!)).RunAsync(call);
                 return;
         }
 

@@ -270,6 +270,7 @@ public sealed class Dialer : IInviteClientUser
             Line(ext, LinePhase.Terminated);
         }
 
+        callee.Extension = answered;
         if (answered is not null)
         {
             Line(answered, LinePhase.Confirmed, (response.To.HasTag ? System.Text.Encoding.ASCII.GetString(response.To.Tag) : null));

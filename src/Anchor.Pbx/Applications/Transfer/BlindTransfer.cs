@@ -1,0 +1,151 @@
+using System.Text;
+using Anchor.Pbx.Applications.Dial;
+using Anchor.Pbx.Calls;
+using Anchor.Pbx.Calls.Media;
+using Anchor.Pbx.Routing;
+using Anchor.Sip.Transactions;
+using DialResult = Anchor.Pbx.Applications.Dial.DialResult;
+
+namespace Anchor.Pbx.Applications.Transfer;
+
+/// <summary>
+/// A REFER on a call Anchor carries (RFC 3515, RFC 5589 §6: Anchor is the transferee's agent): 202 and NOTIFY
+/// <c>100 Trying</c> to the transferor, then the Refer-To target is routed as the transferor's call (its classes for an
+/// outside number) and rung for the transferee on the same call — the transferee's dialog (the ITSP's, for a trunk
+/// call) is never touched, the relay ports are re-joined. On answer the transferor hears NOTIFY <c>200 OK</c> and is hung
+/// up; when the target fails the transferor hears its status and the original call is joined again (§5). The transferor
+/// may hang up right after the 202: the transfer goes on. Only an extension transfers.
+/// </summary>
+public static class BlindTransfer
+{
+    /// <summary>A REFER from <paramref name="transferor"/>, bridged with <paramref name="transferee"/> (inside the call's gate).</summary>
+    public static void OnRefer(Call call, Leg transferor, Leg transferee, ServerTransaction tx)
+    {
+        if (transferor.FacesTrunk || transferor.Extension is null)
+        {
+            tx.Respond(403, "Forbidden (only an extension transfers)");
+            return;
+        }
+
+        if (!ReferTarget.TryParse(tx.Request, out ReferTarget? target, out string? error))
+        {
+            tx.Respond(400, $"Bad Request ({error})");
+            return;
+        }
+
+        if (target!.Replaces is not null)
+        {
+            tx.Respond(501, "Not Implemented (attended transfer on a call Anchor carries)");
+            return;
+        }
+
+        if (call.Host.Router is not { } router || transferee.Media is not AnchoredMedia)
+        {
+            tx.Respond(501, "Not Implemented (transfer needs the call's media anchored)");
+            return;
+        }
+
+        transferor.Respond(tx, 202, "Accepted");
+        Notify(transferor, 100, "Trying", final: false);
+        _ = RunAsync(call, router, transferor, transferee, target.User);
+    }
+
+    private static async Task RunAsync(Call call, Router router, Leg transferor, Leg transferee, string target)
+    {
+        string by = transferor.Extension!;
+        call.Note($"{by} transfers {transferee.Name} to {target}");
+
+        // The transferee becomes the party the call serves; the transferor's BYE from now on ends only its own leg.
+        string who = transferee.Extension ?? (transferee == call.Caller ? call.Info.Caller : call.Info.Dialed);
+        string display = transferee == call.Caller ? call.Info.CallerDisplay : who;
+        transferor.Detached = true;
+        transferee.Handler = call;
+        transferor.Handler = call;
+        call.MakeCaller(transferee);
+        var info = call.Info with { Caller = who, CallerDisplay = display, Dialed = target };
+        switch (router.OnBehalf(info, by, target))
+        {
+            case RejectDecision r:
+                call.Note($"transfer to {target} refused: {r.Status} {r.Reason}");
+                Fail(call, transferor, transferee, r.Status, r.Reason);
+                return;
+            case ApplicationDecision app:
+                if (app.Release is { } release)
+                {
+                    call.OnEnd(release);
+                }
+
+                if (app.Application is DialApplication dial)
+                {
+                    await DialAsync(call, transferor, transferee, dial.Request);
+                    return;
+                }
+
+                // A group, an auto attendant, a mailbox, a park slot: it takes the call from here.
+                Succeed(call, transferor);
+                await app.Application.RunAsync(call);
+                return;
+        }
+    }
+
+    private static async Task DialAsync(Call call, Leg transferor, Leg transferee, DialRequest request)
+    {
+        DialOutcome outcome = await Dialer.DialAsync(call, request, request.NoAnswer);
+        if (outcome.Result == DialResult.CallerGone)
+        {
+            return;
+        }
+
+        if (outcome.Result is DialResult.Answered or DialResult.PickedUp)
+        {
+            Succeed(call, transferor);
+            await DialApplication.SettledAsync(call, outcome);
+            return;
+        }
+
+        Application? next = outcome.Result == DialResult.Busy ? request.BusyFallback ?? request.Fallback : request.Fallback;
+        if (outcome.Missed && next is not null)
+        {
+            Succeed(call, transferor); // the target's forward or mailbox takes the call
+            await next.RunAsync(call);
+            return;
+        }
+
+        Fail(call, transferor, transferee, outcome.Status, outcome.Reason);
+    }
+
+    private static void Succeed(Call call, Leg transferor)
+    {
+        Notify(transferor, 200, "OK", final: true);
+        call.Note("transfer complete");
+        transferor.Hangup();
+    }
+
+    /// <summary>The target could not take the call: the transferor hears why, and has its call back if it is still there.</summary>
+    private static void Fail(Call call, Leg transferor, Leg transferee, int status, string reason)
+    {
+        Notify(transferor, status, reason, final: true);
+        if (transferor.State == LegState.Ended || transferee.State == LegState.Ended)
+        {
+            call.End(EndReason.Refused, $"transfer failed ({status} {reason}) and the transferor has gone", status, reason);
+            return;
+        }
+
+        transferor.Detached = false;
+        var bridge = new Bridge(call, transferee, transferor);
+        bridge.UpdateMedia();
+        call.Note($"transfer failed ({status} {reason}): the original call goes on");
+    }
+
+    /// <summary>RFC 3515 §2.4.5: the transfer's progress as a sipfrag NOTIFY in the REFER's dialog.</summary>
+    private static void Notify(Leg transferor, int status, string reason, bool final)
+    {
+        if (transferor.State == LegState.Ended)
+        {
+            return;
+        }
+
+        transferor.Send("NOTIFY", Encoding.ASCII.GetBytes($"SIP/2.0 {status} {reason}\r\n"), "message/sipfrag;version=2.0",
+            [new("Event", "refer"), new("Subscription-State", final ? "terminated;reason=noresource" : "active;expires=60")]);
+    }
+}
