@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Anchor.Functional.Tests.Itsp;
+
+namespace Anchor.Functional.Tests;
+
+/// <summary>
+/// Blind transfer (RFC 3515) of a call Anchor carries: an outside caller through the Kamailio ITSP reaches 101, whose
+/// phone (SIPp) REFERs it to 102; the ITSP's side sees nothing (its SIPp would fail on any request it does not
+/// expect), 102 and the caller exchange RTP through the relay, 101 hears NOTIFY 100 then the final status.
+/// </summary>
+public class TransferTests
+{
+    private static async Task<(Sipp.Result Caller, Sipp.Result Transferor, Sipp.Result Target, PbxHost Pbx, ItspKamailio Itsp)> TransferAsync(
+        string targetScenario, string final, bool echo)
+    {
+        ItspKamailio itsp = await ItspKamailio.StartAsync(FreePort.Next());
+        (int min, int max, string regex) = TrunkTests.MediaRange();
+        PbxHost pbx = await PbxHost.StartAsync(voicemail: false, configure: c => TrunkTests.Office(c, $"udp:127.0.0.1:{itsp.Port}", min, max));
+        await pbx.AssertLogAsync("Trunk itsp registered");
+
+        int p101 = FreePort.Next(), p102 = FreePort.Next();
+        Assert.Equal(0, (await pbx.RegisterAsync("101", p101)).ExitCode);
+        Assert.Equal(0, (await pbx.RegisterAsync("102", p102)).ExitCode);
+        string refer = Sipp.Specialise("uas-refer.xml", ("TARGET", "102"), ("FINAL", final));
+        Task<Sipp.Result> transferor = Sipp.RunAsync(refer, 5060, "u1", 1, 10, 40, "127.0.0.1", p101, ["-mp", TrunkTests.SippMediaPort(max, 2), "-mi", "127.0.0.1"]);
+        string target = targetScenario == "uas-media.xml"
+            ? Sipp.Specialise("uas-media.xml", ("EXPECTED_USER", "102"), ("MEDIA_PORTS", regex), ("HOLD_STEPS", ""))
+            : targetScenario;
+        Task<Sipp.Result> callee = Sipp.RunAsync(target, 5060, "u1", 1, 10, 40, "127.0.0.1", p102,
+            echo ? ["-rtp_echo", "-mp", TrunkTests.SippMediaPort(max, 0), "-mi", "127.0.0.1"] : []);
+        await Task.Delay(300);
+        string outside = Sipp.Specialise("outside-call.xml", ("MEDIA_PORTS", regex));
+        Sipp.Result caller = await Sipp.RunAsync(outside, itsp.Port, "u1", 1, 10, 40, "127.0.0.1", FreePort.Next(),
+            ["-s", ItspKamailio.Did, "-mp", TrunkTests.SippMediaPort(max, 1), "-mi", "127.0.0.1"]);
+        return (caller, await transferor, await callee, pbx, itsp);
+    }
+
+    [Fact]
+    public async Task An_outside_caller_is_transferred_to_102_and_talks_to_it_through_the_relay()
+    {
+        var (caller, transferor, target, pbx, itsp) = await TransferAsync("uas-media.xml", "200 OK", echo: true);
+        await using (itsp)
+        await using (pbx)
+        {
+            Assert.True(caller.ExitCode == 0, "outside caller: " + caller.Output + pbx.Output);
+            Assert.True(transferor.ExitCode == 0, "101: " + transferor.Output + pbx.Output);
+            Assert.True(target.ExitCode == 0, "102: " + target.Output + pbx.Output);
+            await pbx.AssertLogAsync("101 transfers 15559876543 to 102");
+            await pbx.AssertLogAsync("transfer complete");
+            await pbx.AssertLogAsync("called->caller ");
+            Match m = Regex.Match(pbx.Output, @"RTP caller->called (\d+)/(\d+) packets \(lost 0[^)]*\), called->caller (\d+)/(\d+)");
+            Assert.True(m.Success, pbx.Output);
+            Assert.Equal(TrunkTests.PcapPackets, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)); // every packet of the caller...
+            // ...forwarded to 101, then to 102, but for the moment 102 rang (the caller heard ring-back from Anchor meanwhile).
+            Assert.InRange(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), 180, TrunkTests.PcapPackets);
+            Assert.InRange(int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), 100, TrunkTests.PcapPackets); // 102's echo came back
+        }
+    }
+
+    [Fact]
+    public async Task A_busy_target_is_reported_and_the_original_call_goes_on()
+    {
+        var (caller, transferor, target, pbx, itsp) = await TransferAsync("uas-busy.xml", "486 Busy Here", echo: false);
+        await using (itsp)
+        await using (pbx)
+        {
+            Assert.True(caller.ExitCode == 0, "outside caller: " + caller.Output + pbx.Output);
+            Assert.True(transferor.ExitCode == 0, "101: " + transferor.Output + pbx.Output);
+            Assert.True(target.ExitCode == 0, "102: " + target.Output + pbx.Output);
+            await pbx.AssertLogAsync("transfer failed (486 Busy Here): the original call goes on");
+            await pbx.AssertLogAsync("ended (BYE from the caller)");
+        }
+    }
+}
