@@ -35,7 +35,8 @@ public class OfficeConfigTests
     {
         AnchorSettings s = Office();
         Assert.Empty(SettingsValidator.Validate(s));
-        var (attendants, voicemail, _, _) = OfficeConfig.Compile(s);
+        Office office = OfficeConfig.Compile(s);
+        var (attendants, voicemail) = (office.Attendants, office.Voicemail);
         var aa = Assert.Single(attendants);
         Assert.Equal("400", aa.Number);
         Assert.NotSame(aa.Day, aa.Night);

@@ -15,8 +15,9 @@ public sealed record PbxSnapshot
 {
     public PbxSnapshot(IEnumerable<Extension> extensions, DialPlan dialPlan, IEnumerable<Trunk> trunks, FeatureCodes featureCodes,
         IEnumerable<Attendant>? attendants = null, VoicemailSettings? voicemail = null, IEnumerable<HuntGroup>? huntGroups = null,
-        IReadOnlyDictionary<string, IReadOnlyList<ContactRule>>? contactLists = null)
+        IReadOnlyDictionary<string, IReadOnlyList<ContactRule>>? contactLists = null, Park.ParkOptions? park = null)
     {
+        Park = park;
         HuntGroups = (huntGroups ?? []).ToDictionary(g => g.Number, StringComparer.Ordinal);
         ContactLists = contactLists ?? new Dictionary<string, IReadOnlyList<ContactRule>>();
         Extensions = extensions.ToDictionary(e => e.Number, StringComparer.Ordinal);
@@ -41,6 +42,15 @@ public sealed record PbxSnapshot
             owners[g] = NumberKind.HuntGroup;
         }
 
+        if (park is not null)
+        {
+            owners[park.Number] = NumberKind.Park;
+            foreach (string slot in park.Slots)
+            {
+                owners[slot] = NumberKind.ParkSlot;
+            }
+        }
+
         foreach ((_, string code) in featureCodes.All)
         {
             owners[code] = NumberKind.FeatureCode;
@@ -61,6 +71,9 @@ public sealed record PbxSnapshot
     public IReadOnlyDictionary<string, Attendant> AutoAttendants { get; }
 
     public VoicemailSettings Voicemail { get; }
+
+    /// <summary>Call park; null when the office has none.</summary>
+    public Park.ParkOptions? Park { get; }
 
     /// <summary>The hunt groups by number.</summary>
     public IReadOnlyDictionary<string, HuntGroup> HuntGroups { get; }

@@ -49,6 +49,12 @@ public sealed record FeatureCodes
     /// <summary>Group pickup as Asterisk users dial it.</summary>
     public string GroupPickupAlt { get; init; } = "*8";
 
+    /// <summary>Parks the call: the SPA9000 phones send a blind REFER to it during a call.</summary>
+    public string Park { get; init; } = "*38";
+
+    /// <summary>Takes a parked call: the code followed by the slot (<c>*39701</c>).</summary>
+    public string Unpark { get; init; } = "*39";
+
     /// <summary>Every code with what it does, for validation and the router.</summary>
     public IEnumerable<(string Key, string Code)> All =>
     [
@@ -56,8 +62,9 @@ public sealed record FeatureCodes
         ("ForwardAllOn", ForwardAllOn), ("ForwardAllOff", ForwardAllOff), ("ForwardBusyOn", ForwardBusyOn), ("ForwardBusyOff", ForwardBusyOff),
         ("ForwardNoAnswerOn", ForwardNoAnswerOn), ("ForwardNoAnswerOff", ForwardNoAnswerOff), ("DndOn", DndOn), ("DndOff", DndOff),
         ("DirectedPickup", DirectedPickup), ("DirectedPickupAlt", DirectedPickupAlt), ("GroupPickup", GroupPickup), ("GroupPickupAlt", GroupPickupAlt),
+        ("Park", Park), ("Unpark", Unpark),
     ];
 
     /// <summary>The codes that take digits after them (a target, an extension).</summary>
-    public IEnumerable<string> Prefixes => [ForwardAllOn, ForwardBusyOn, ForwardNoAnswerOn, DirectedPickup, DirectedPickupAlt];
+    public IEnumerable<string> Prefixes => [ForwardAllOn, ForwardBusyOn, ForwardNoAnswerOn, DirectedPickup, DirectedPickupAlt, Unpark];
 }

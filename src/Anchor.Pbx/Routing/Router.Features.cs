@@ -68,6 +68,7 @@ public sealed partial class Router
             (codes.ForwardNoAnswerOn, rest => SetForward(config, caller, PhoneSetting.ForwardNoAnswer, rest, info)),
             (codes.DirectedPickup, rest => config.Extensions.ContainsKey(rest) ? PickUp([rest], caller, rest) : new RejectDecision(404, "Not Found (no such extension)")),
             (codes.DirectedPickupAlt, rest => config.Extensions.ContainsKey(rest) ? PickUp([rest], caller, rest) : new RejectDecision(404, "Not Found (no such extension)")),
+            (codes.Unpark, rest => config.Park?.Slots.Contains(rest) == true ? Retrieve(rest, caller) : new RejectDecision(404, "Not Found (no such park slot)")),
         }.OrderByDescending(p => p.Item1.Length))
         {
             if (prefix.Length > 0 && code.StartsWith(prefix, StringComparison.Ordinal))
@@ -159,9 +160,9 @@ public sealed partial class Router
 
         if (package == Presence.DialogEvents.Package && Blf is { } blf)
         {
-            return config.Extensions.ContainsKey(target)
+            return config.Extensions.ContainsKey(target) || config.Park?.Slots.Contains(target) == true
                 ? new LocalDecision(tx => blf.Subscribe(tx, caller, target))
-                : new RejectDecision(404, "Not Found (busy lamps watch extensions)");
+                : new RejectDecision(404, "Not Found (busy lamps watch extensions and park slots)");
         }
 
         string allowed = string.Join(", ", new[] { Mwi is null ? null : MessageWaiting.Package, Blf is null ? null : Presence.DialogEvents.Package }.OfType<string>());

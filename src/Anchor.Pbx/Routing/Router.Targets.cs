@@ -43,6 +43,11 @@ public sealed partial class Router
     /// <summary>A number in the one syntax, or an outside number dialled on behalf of <paramref name="forwarder"/> (its classes apply).</summary>
     private RouteDecision ToForward(Hop h, string forwarder, string text)
     {
+        if (IsPark(h.Config, text, out string? slot))
+        {
+            return ToPark(h, forwarder, slot);
+        }
+
         if (h.Config.Resolve(text) is { } target)
         {
             return ToTarget(h, target);

@@ -122,6 +122,13 @@ public sealed partial class Router
             return ToExtension(new Hop(config, info, MayProxy: true), ext);
         }
 
+        if (config.Park is { } park && (target == park.Number || park.Slots.Contains(target)))
+        {
+            return !invite ? new RejectDecision(404, "Not Found")
+                : target == park.Number ? new RejectDecision(404, $"Not Found (transfer a call to {park.Number} to park it)")
+                : Retrieve(target, caller);
+        }
+
         if (config.HuntGroups.ContainsKey(target) || config.AutoAttendants.ContainsKey(target))
         {
             return invite ? ToTarget(new Hop(config, info, MayProxy: false), config.Resolve(target)!) : new RejectDecision(404, "Not Found");

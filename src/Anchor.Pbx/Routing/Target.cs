@@ -7,6 +7,8 @@ public enum NumberKind
     AutoAttendant,
     FeatureCode,
     HuntGroup,
+    Park,
+    ParkSlot,
 }
 
 /// <summary>
@@ -69,6 +71,12 @@ public sealed record Target(TargetKind Kind, string Number)
         if (kind == NumberKind.FeatureCode)
         {
             error = $"\"{text}\" is a feature code, not a destination";
+            return false;
+        }
+
+        if (kind is NumberKind.Park or NumberKind.ParkSlot)
+        {
+            error = $"\"{text}\" is for call park (calls are transferred there), not a destination";
             return false;
         }
 

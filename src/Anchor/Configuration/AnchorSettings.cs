@@ -29,6 +29,26 @@ public sealed class AnchorSettings
     public List<AutoAttendantSettings> AutoAttendants { get; set; } = [];
 
     public List<HuntGroupSettings> HuntGroups { get; set; } = [];
+
+    public ParkSettings Park { get; set; } = new();
+}
+
+/// <summary>Call park: transfer a call to Number to park it, dial a slot to take it.</summary>
+public sealed class ParkSettings
+{
+    public bool Enabled { get; set; } = true;
+
+    public string Number { get; set; } = "700";
+
+    /// <summary>LOW-HIGH, numbers of the same length (701-720).</summary>
+    public string Slots { get; set; } = "701-720";
+
+    public int TimeoutSeconds { get; set; } = 45;
+
+    public int ReturnSeconds { get; set; } = 30;
+
+    /// <summary>Where a call nobody took goes after ringing the parker (a target); null: the parker's mailbox.</summary>
+    public string? Fallback { get; set; }
 }
 
 /// <summary>A number that rings several extensions (docs/configuration.md, Hunt groups).</summary>
@@ -116,6 +136,12 @@ public sealed class FeatureCodesSettings
     /// <summary>Group pickup as Asterisk dials it.</summary>
     public string GroupPickupAlt { get; set; } = "*8";
 
+    /// <summary>Parks the call (the SPA phones' park key sends a blind REFER to it).</summary>
+    public string Park { get; set; } = "*38";
+
+    /// <summary>Takes a parked call: the code then the slot (*39701).</summary>
+    public string Unpark { get; set; } = "*39";
+
     /// <summary>The codes as the PBX reads them.</summary>
     public Anchor.Pbx.Routing.FeatureCodes ToCodes() => new()
     {
@@ -123,6 +149,7 @@ public sealed class FeatureCodesSettings
         ForwardAllOn = ForwardAllOn, ForwardAllOff = ForwardAllOff, ForwardBusyOn = ForwardBusyOn, ForwardBusyOff = ForwardBusyOff,
         ForwardNoAnswerOn = ForwardNoAnswerOn, ForwardNoAnswerOff = ForwardNoAnswerOff, DndOn = DndOn, DndOff = DndOff,
         DirectedPickup = DirectedPickup, DirectedPickupAlt = DirectedPickupAlt, GroupPickup = GroupPickup, GroupPickupAlt = GroupPickupAlt,
+        Park = Park, Unpark = Unpark,
     };
 }
 

@@ -94,7 +94,8 @@ public static class ConfigurationMapper
             office.Attendants,
             office.Voicemail,
             office.HuntGroups,
-            office.ContactLists);
+            office.ContactLists,
+            office.Park);
 
         var digest = new DigestOptions();
         if (sip.DigestAlgorithms.Count > 0)

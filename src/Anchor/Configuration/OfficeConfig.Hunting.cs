@@ -8,7 +8,7 @@ namespace Anchor.Configuration;
 
 /// <summary>What <see cref="OfficeConfig.Compile"/> builds: the parts of the snapshot that name the office's numbers.</summary>
 public sealed record Office(List<Attendant> Attendants, VoicemailSettings Voicemail, List<HuntGroup> HuntGroups,
-    Dictionary<string, IReadOnlyList<ContactRule>> ContactLists);
+    Dictionary<string, IReadOnlyList<ContactRule>> ContactLists, Anchor.Pbx.Park.ParkOptions? Park = null);
 
 /// <summary>Hunt groups, Contact Lists, forwards and feature-code prefixes: who rings.</summary>
 public static partial class OfficeConfig
@@ -248,6 +248,69 @@ public static partial class OfficeConfig
                 }
             }
         }
+    }
+
+    /// <summary>Call park: its number and slots owned (unique like every number), its times and fallback checked.</summary>
+    private static Anchor.Pbx.Park.ParkOptions? ParkNumbers(ParkSettings p, Action<string, NumberKind, string> own, List<string> errors)
+    {
+        if (!p.Enabled)
+        {
+            return null;
+        }
+
+        int before = errors.Count;
+        if (p.Number.Length is < 2 or > 10 || !p.Number.All(char.IsAsciiDigit))
+        {
+            errors.Add($"Park:Number: \"{p.Number}\" must be 2 to 10 digits");
+        }
+
+        string[] range = p.Slots.Split('-');
+        List<string> slots = [];
+        if (range.Length != 2 || range[0].Length != range[1].Length || !range.All(r => r.Length is >= 2 and <= 10 && r.All(char.IsAsciiDigit))
+            || long.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture) > long.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture)
+            || long.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture) - long.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture) >= 100)
+        {
+            errors.Add($"Park:Slots: \"{p.Slots}\" must be LOW-HIGH, numbers of the same length, at most 100 slots (701-720)");
+        }
+        else
+        {
+            long low = long.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+            long high = long.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture);
+            for (long n = low; n <= high; n++)
+            {
+                slots.Add(n.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(range[0].Length, '0'));
+            }
+        }
+
+        if (p.TimeoutSeconds is < 10 or > 3600)
+        {
+            errors.Add($"Park:TimeoutSeconds: {p.TimeoutSeconds} must be between 10 and 3600");
+        }
+
+        if (p.ReturnSeconds is < 5 or > 300)
+        {
+            errors.Add($"Park:ReturnSeconds: {p.ReturnSeconds} must be between 5 and 300");
+        }
+
+        if (errors.Count > before)
+        {
+            return null;
+        }
+
+        own(p.Number, NumberKind.Park, "Park:Number");
+        foreach (string slot in slots)
+        {
+            own(slot, NumberKind.ParkSlot, "Park:Slots");
+        }
+
+        return new Anchor.Pbx.Park.ParkOptions
+        {
+            Number = p.Number,
+            Slots = slots,
+            Timeout = TimeSpan.FromSeconds(p.TimeoutSeconds),
+            Return = TimeSpan.FromSeconds(p.ReturnSeconds),
+            Fallback = p.Fallback,
+        };
     }
 
     /// <summary>No code may start with a code that takes digits after it (*72 and *721), nor any number of the office with one.</summary>

@@ -79,6 +79,7 @@ public static partial class OfficeConfig
         }
 
         List<(HuntGroup Group, string Key)> groups = HuntGroupNumbers(s, Own, errors);
+        Anchor.Pbx.Park.ParkOptions? park = ParkNumbers(s.Park, Own, errors);
         CheckPrefixes(codes, keys, errors);
 
         var mailboxes = new HashSet<string>(StringComparer.Ordinal);
@@ -141,6 +142,11 @@ public static partial class OfficeConfig
         }
 
         List<HuntGroup> huntGroups = HuntGroups(groups, owners, Parse, errors);
+        if (park?.Fallback is { } parkFallback)
+        {
+            Parse(parkFallback, "Park:Fallback");
+        }
+
         Forwards(s, owners, mailboxes, errors);
 
         VoicemailSettingsSection v = s.Voicemail;
@@ -160,7 +166,7 @@ public static partial class OfficeConfig
             }
         }
 
-        return new Office(attendants, voicemail, huntGroups, contactLists);
+        return new Office(attendants, voicemail, huntGroups, contactLists, park);
     }
 
     /// <summary>The time zone settings name, or the machine's.</summary>

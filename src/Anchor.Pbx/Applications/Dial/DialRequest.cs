@@ -39,6 +39,9 @@ public sealed record DialRequest
     /// <summary>What runs when the party is busy; null: <see cref="Fallback"/>.</summary>
     public Application? BusyFallback { get; init; }
 
+    /// <summary>A caller Anchor has answered hears music on hold while the party rings (a parked call coming back), not ring-back.</summary>
+    public bool MusicWhileRinging { get; init; }
+
     /// <summary>The office extension each target rings (null for a trunk): for busy lamps, hunt groups and pickup.</summary>
     public IReadOnlyList<string?> TargetExtensions { get; init; } = [];
 }

@@ -107,7 +107,14 @@ public sealed class Dialer : IInviteClientUser
                 return;
             }
 
-            _ = call.PlayAsync(caller, new ClipSource(Tones.RingBack, loop: true)); // ring-back from Anchor until the answer
+            if (_request.MusicWhileRinging && call.Host.Music is { } music)
+            {
+                callerMedia.PlayMusic(music);
+            }
+            else
+            {
+                _ = call.PlayAsync(caller, new ClipSource(Tones.RingBack, loop: true)); // ring-back from Anchor until the answer
+            }
         }
         else if (!Prepare(caller, callee, out body, out contentType))
         {
