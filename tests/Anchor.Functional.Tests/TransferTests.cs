@@ -12,7 +12,7 @@ namespace Anchor.Functional.Tests;
 public class TransferTests
 {
     private static async Task<(Sipp.Result Caller, Sipp.Result Transferor, Sipp.Result Target, PbxHost Pbx, ItspKamailio Itsp)> TransferAsync(
-        string targetScenario, string final, bool echo)
+        string targetScenario, string final, bool echo, string transferorScenario = "uas-refer.xml")
     {
         ItspKamailio itsp = await ItspKamailio.StartAsync(FreePort.Next());
         (int min, int max, string regex) = TrunkTests.MediaRange();
@@ -22,7 +22,7 @@ public class TransferTests
         int p101 = FreePort.Next(), p102 = FreePort.Next();
         Assert.Equal(0, (await pbx.RegisterAsync("101", p101)).ExitCode);
         Assert.Equal(0, (await pbx.RegisterAsync("102", p102)).ExitCode);
-        string refer = Sipp.Specialise("uas-refer.xml", ("TARGET", "102"), ("FINAL", final));
+        string refer = Sipp.Specialise(transferorScenario, ("TARGET", "102"), ("FINAL", final));
         Task<Sipp.Result> transferor = Sipp.RunAsync(refer, 5060, "u1", 1, 10, 40, "127.0.0.1", p101, ["-mp", TrunkTests.SippMediaPort(max, 2), "-mi", "127.0.0.1"]);
         string target = targetScenario == "uas-media.xml"
             ? Sipp.Specialise("uas-media.xml", ("EXPECTED_USER", "102"), ("MEDIA_PORTS", regex), ("HOLD_STEPS", ""))
@@ -55,6 +55,22 @@ public class TransferTests
             // ...forwarded to 101, then to 102, but for the moment 102 rang (the caller heard ring-back from Anchor meanwhile).
             Assert.InRange(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), 180, TrunkTests.PcapPackets);
             Assert.InRange(int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), 100, TrunkTests.PcapPackets); // 102's echo came back
+        }
+    }
+
+    [Fact]
+    public async Task The_transferor_may_hang_up_right_after_the_202()
+    {
+        var (caller, transferor, target, pbx, itsp) = await TransferAsync("uas-media.xml", "200 OK", echo: true, "uas-refer-bye.xml");
+        await using (itsp)
+        await using (pbx)
+        {
+            Assert.True(transferor.ExitCode == 0, "101: " + transferor.Output + pbx.Output);
+            Assert.True(caller.ExitCode == 0, "outside caller: " + caller.Output + pbx.Output);
+            Assert.True(target.ExitCode == 0, "102: " + target.Output + pbx.Output);
+            await pbx.AssertLogAsync("101 left the call");
+            await pbx.AssertLogAsync("transfer complete");
+            await pbx.AssertLogAsync("ended (BYE from the caller)");
         }
     }
 
