@@ -97,4 +97,23 @@ public class WhoRingsConfigTests
             Assert.Contains(expected, all);
         }
     }
+
+    [Fact]
+    public void Park_numbers_are_owned_and_checked()
+    {
+        AnchorSettings s = Office();
+        Assert.Equal(20, OfficeConfig.Compile(s).Park!.Slots.Count);
+        s.Extensions.Add(new() { Number = "705", Password = "long-enough-5" });
+        s.Park = new ParkSettings { Slots = "701-7x0", TimeoutSeconds = 1, ReturnSeconds = 1000, Fallback = "vm999" };
+        string all = string.Join("\n", SettingsValidator.Validate(s));
+        Assert.Contains("Park:Slots: \"701-7x0\" must be LOW-HIGH", all);
+        Assert.Contains("Park:TimeoutSeconds: 1 must be between 10 and 3600", all);
+        Assert.Contains("Park:ReturnSeconds: 1000 must be between 5 and 300", all);
+
+        s.Park = new ParkSettings { Fallback = "vm999" };
+        all = string.Join("\n", SettingsValidator.Validate(s));
+        Assert.Contains("Park:Slots: \"705\" is also Extensions[3].Number", all);
+        Assert.Contains("Park:Fallback: \"vm999\" names no mailbox", all);
+        Assert.Null(OfficeConfig.Compile(new AnchorSettings { Park = new ParkSettings { Enabled = false } }).Park);
+    }
 }
