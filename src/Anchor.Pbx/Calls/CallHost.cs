@@ -190,6 +190,10 @@ public sealed class CallHost
         }
     }
 
+    /// <summary>Whether one of Anchor's legs is the dialog with this Call-ID and either tag as Anchor's (a Replaces naming it).</summary>
+    public bool HasLeg(string callId, string tagA, string tagB) =>
+        _dialogs.ContainsKey(new DialogId(callId, tagA)) || _dialogs.ContainsKey(new DialogId(callId, tagB));
+
     internal void Register(Leg leg) => _dialogs[leg.Dialog!.Id] = leg;
 
     internal void Register(Leg leg, DialogId id) => _dialogs[id] = leg;

@@ -126,28 +126,42 @@ public sealed partial class Router
         }
     });
 
-    /// <summary>An INVITE with Replaces naming a dialog that rings at an extension (a busy lamp's pickup, RFC 5359 §2.16); null: not one.</summary>
-    private LocalDecision? PickUpByReplaces(PbxSnapshot config, SipMessage req, string picker)
+    /// <summary>
+    /// An INVITE with Replaces (RFC 3891): one naming a dialog that rings at an extension is a pickup (a busy lamp's key,
+    /// RFC 5359 §2.16); one naming no dialog Anchor knows of is 481, <c>early-only</c> for an answered one 486 (§3);
+    /// anything else (the phones' own attended transfer on a proxied call) is routed as a call. Null: not one.
+    /// </summary>
+    private RouteDecision? Replacing(SipMessage req, string picker)
     {
         if (req.GetHeaderString("Replaces") is not { } value)
         {
             return null;
         }
 
-        string callId = value.Split(';')[0].Trim();
-        string[] ringing = Lines.In(callId).Where(e => Lines.RingsIn(e, callId)).ToArray();
-        if (ringing.Length == 0)
+        if (Applications.Transfer.ReplacesId.Parse(value) is not { } id)
         {
-            return null;
+            return new RejectDecision(400, "Bad Request (Replaces does not parse)");
         }
 
-        return new LocalDecision(tx =>
+        IReadOnlyCollection<string> parties = Lines.In(id.CallId);
+        if (parties.Count == 0)
         {
-            if (!Ringing.TryTake(ringing, tx, picker, callId))
+            return new RejectDecision(481, "Call/Transaction Does Not Exist (Replaces names no dialog)");
+        }
+
+        string[] ringing = parties.Where(e => Lines.RingsIn(e, id.CallId)).ToArray();
+        if (ringing.Length > 0)
+        {
+            return new LocalDecision(tx =>
             {
-                tx.Respond(481, "Call/Transaction Does Not Exist");
-            }
-        });
+                if (!Ringing.TryTake(ringing, tx, picker, id.CallId))
+                {
+                    tx.Respond(481, "Call/Transaction Does Not Exist");
+                }
+            });
+        }
+
+        return id.EarlyOnly ? new RejectDecision(486, "Busy Here (early-only, and the dialog is answered)") : null;
     }
 
     /// <summary>A SUBSCRIBE: message-summary (the caller's mailbox), dialog (an extension's busy lamp); other packages are 489.</summary>

@@ -93,9 +93,9 @@ public sealed partial class Router
         bool invite = req.Method == SipMethod.Invite;
 
         // 1. A busy lamp's pickup (INVITE with Replaces of a ringing dialog), feature codes: before anything else.
-        if (invite && PickUpByReplaces(config, req, caller) is { } pickup)
+        if (invite && Replacing(req, caller) is { } replacing)
         {
-            return pickup;
+            return replacing;
         }
 
         if (target.StartsWith('*') || target.StartsWith('#') || config.Owners.GetValueOrDefault(target, NumberKind.Extension) == NumberKind.FeatureCode)

@@ -217,6 +217,25 @@ public class WhoRingsTests
         Assert.DoesNotContain(after, s => Is(s.Message, SipMethod.Invite) && s.To.EndPoint.Equals(P101)); // not a new call to 101
     }
 
+    [Theory]
+    [InlineData("nobody-knows;to-tag=a;from-tag=b", 481)]
+    [InlineData("rp9;to-tag=ph;from-tag=rp9-tag;early-only", 486)] // the 101-102 call below is answered
+    [InlineData("rp9;to-tag", 400)]
+    public void Invite_with_replaces_of_no_ringing_dialog_is_refused(string replaces, int status)
+    {
+        using PbxHarness h = Office();
+        SipMessage toPhone = Assert.Single(h.Invite("101", "102", P101, "rp9"), s => Is(s.Message, SipMethod.Invite)).Message;
+        h.Receive(PbxHarness.ResponseTo(toPhone, 200, "OK", "ph", $"sip:102@{P102}", PbxHarness.Sdp("192.0.2.22", 4000)), P102);
+        h.TakeSentUntil(s => s.Message.StatusCode == 200);
+        string invite(uint cseq, string? creds) => PbxHarness.InviteText("103", "101", P103, "rp10", cseq, creds)
+            .Replace("Max-Forwards: 70\r\n", $"Max-Forwards: 70\r\nReplaces: {replaces}\r\n");
+        h.Receive(invite(1, null), P103);
+        SipMessage challenge = h.TakeSent().Select(s => s.Message).Single(m => m.StatusCode == 407);
+        string creds = new DigestClient("103", PbxHarness.Passwords["103"]).Answer(challenge, "INVITE", "sip:101@pbx.test")!.Value.Value;
+        h.Receive(invite(2, creds), P103);
+        Assert.Contains(h.TakeSentUntil(s => s.To.EndPoint.Equals(P103) && s.Message.StatusCode == status), s => s.Message.StatusCode == status);
+    }
+
     [Fact]
     public void A_busy_lamp_sees_trying_early_confirmed_terminated()
     {

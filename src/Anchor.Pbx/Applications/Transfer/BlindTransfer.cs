@@ -33,9 +33,10 @@ public static class BlindTransfer
             return;
         }
 
-        if (target!.Replaces is not null)
+        if (target!.Replaces is { } replaces && call.Host.HasLeg(replaces.CallId, replaces.ToTag, replaces.FromTag))
         {
-            tx.Respond(501, "Not Implemented (attended transfer on a call Anchor carries)");
+            // The consultation call is one Anchor carries too: joining legs of two calls is not built yet.
+            tx.Respond(501, "Not Implemented (attended transfer between two calls Anchor carries)");
             return;
         }
 
@@ -47,10 +48,12 @@ public static class BlindTransfer
 
         transferor.Respond(tx, 202, "Accepted");
         Notify(transferor, 100, "Trying", final: false);
-        _ = RunAsync(call, router, transferor, transferee, target.User);
+        _ = RunAsync(call, router, transferor, transferee, target.User, target.Replaces);
     }
 
-    private static async Task RunAsync(Call call, Router router, Leg transferor, Leg transferee, string target)
+    /// <param name="replaces">An attended transfer whose consultation call the phones hold between them (proxied): the
+    /// target is INVITEd with the Replaces, so its phone swaps the transferor's dialog for the transferee's at once.</param>
+    private static async Task RunAsync(Call call, Router router, Leg transferor, Leg transferee, string target, ReplacesId? replaces)
     {
         string by = transferor.Extension!;
         call.Note($"{by} transfers {transferee.Name} to {target}");
@@ -77,7 +80,14 @@ public static class BlindTransfer
 
                 if (app.Application is DialApplication dial)
                 {
-                    await DialAsync(call, transferor, transferee, dial.Request);
+                    DialRequest request = replaces is null ? dial.Request : dial.Request with
+                    {
+                        Headers = [.. dial.Request.Headers, new("Replaces", $"{replaces.CallId};to-tag={replaces.ToTag};from-tag={replaces.FromTag}")],
+                        Fallback = null,
+                        BusyFallback = null,
+                        NoAnswer = TimeSpan.Zero,
+                    };
+                    await DialAsync(call, transferor, transferee, request);
                     return;
                 }
 
