@@ -11,7 +11,25 @@ namespace Anchor.Functional.Tests;
 /// </summary>
 public class TransferTests
 {
-    private static async Task<(Sipp.Result Caller, Sipp.Result Transferor, Sipp.Result Target, PbxHost Pbx, ItspKamailio Itsp)> TransferAsync(
+    /// <summary>What a transfer test ran: the three SIPps' results, Anchor and the ITSP (stopped on dispose).</summary>
+    private sealed record Run(Sipp.Result Caller, Sipp.Result Transferor, Sipp.Result Target, PbxHost Pbx, ItspKamailio Itsp) : IAsyncDisposable
+    {
+        /// <summary>Every SIPp ended as its scenario says (an unexpected request, a second INVITE toward the ITSP among them, fails it).</summary>
+        public void AllOk()
+        {
+            Assert.True(Caller.ExitCode == 0, "outside caller: " + Caller.Output + Pbx.Output);
+            Assert.True(Transferor.ExitCode == 0, "101: " + Transferor.Output + Pbx.Output);
+            Assert.True(Target.ExitCode == 0, "102: " + Target.Output + Pbx.Output);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Pbx.DisposeAsync();
+            await Itsp.DisposeAsync();
+        }
+    }
+
+    private static async Task<Run> TransferAsync(
         string targetScenario, string final, bool echo, string transferorScenario = "uas-refer.xml")
     {
         ItspKamailio itsp = await ItspKamailio.StartAsync(FreePort.Next());
@@ -33,59 +51,44 @@ public class TransferTests
         string outside = Sipp.Specialise("outside-call.xml", ("MEDIA_PORTS", regex));
         Sipp.Result caller = await Sipp.RunAsync(outside, itsp.Port, "u1", 1, 10, 40, "127.0.0.1", FreePort.Next(),
             ["-s", ItspKamailio.Did, "-mp", TrunkTests.SippMediaPort(max, 1), "-mi", "127.0.0.1"]);
-        return (caller, await transferor, await callee, pbx, itsp);
+        return new Run(caller, await transferor, await callee, pbx, itsp);
     }
 
     [Fact]
     public async Task An_outside_caller_is_transferred_to_102_and_talks_to_it_through_the_relay()
     {
-        var (caller, transferor, target, pbx, itsp) = await TransferAsync("uas-media.xml", "200 OK", echo: true);
-        await using (itsp)
-        await using (pbx)
-        {
-            Assert.True(caller.ExitCode == 0, "outside caller: " + caller.Output + pbx.Output);
-            Assert.True(transferor.ExitCode == 0, "101: " + transferor.Output + pbx.Output);
-            Assert.True(target.ExitCode == 0, "102: " + target.Output + pbx.Output);
-            await pbx.AssertLogAsync("101 transfers 15559876543 to 102");
-            await pbx.AssertLogAsync("transfer complete");
-            await pbx.AssertLogAsync("called->caller ");
-            Match m = Regex.Match(pbx.Output, @"RTP caller->called (\d+)/(\d+) packets \(lost 0[^)]*\), called->caller (\d+)/(\d+)");
-            Assert.True(m.Success, pbx.Output);
-            Assert.Equal(TrunkTests.PcapPackets, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)); // every packet of the caller...
-            // ...forwarded to 101, then to 102, but for the moment 102 rang (the caller heard ring-back from Anchor meanwhile).
-            Assert.InRange(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), 180, TrunkTests.PcapPackets);
-            Assert.InRange(int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), 100, TrunkTests.PcapPackets); // 102's echo came back
-        }
+        await using Run run = await TransferAsync("uas-media.xml", "200 OK", echo: true);
+        run.AllOk();
+        PbxHost pbx = run.Pbx;
+        await pbx.AssertLogAsync("101 transfers 15559876543 to 102");
+        await pbx.AssertLogAsync("transfer complete");
+        await pbx.AssertLogAsync("called->caller ");
+        Match m = Regex.Match(pbx.Output, @"RTP caller->called (\d+)/(\d+) packets \(lost 0[^)]*\), called->caller (\d+)/(\d+)");
+        Assert.True(m.Success, pbx.Output);
+        Assert.Equal(TrunkTests.PcapPackets, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)); // every packet of the caller...
+        // ...forwarded to 101, then to 102, but for the moment 102 rang (the caller heard ring-back from Anchor meanwhile).
+        Assert.InRange(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), 180, TrunkTests.PcapPackets);
+        Assert.InRange(int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), 100, TrunkTests.PcapPackets); // 102's echo came back
     }
 
     [Fact]
     public async Task The_transferor_may_hang_up_right_after_the_202()
     {
-        var (caller, transferor, target, pbx, itsp) = await TransferAsync("uas-media.xml", "200 OK", echo: true, "uas-refer-bye.xml");
-        await using (itsp)
-        await using (pbx)
-        {
-            Assert.True(transferor.ExitCode == 0, "101: " + transferor.Output + pbx.Output);
-            Assert.True(caller.ExitCode == 0, "outside caller: " + caller.Output + pbx.Output);
-            Assert.True(target.ExitCode == 0, "102: " + target.Output + pbx.Output);
-            await pbx.AssertLogAsync("101 left the call");
-            await pbx.AssertLogAsync("transfer complete");
-            await pbx.AssertLogAsync("ended (BYE from the caller)");
-        }
+        await using Run run = await TransferAsync("uas-media.xml", "200 OK", echo: true, "uas-refer-bye.xml");
+        run.AllOk();
+        PbxHost pbx = run.Pbx;
+        await pbx.AssertLogAsync("101 left the call");
+        await pbx.AssertLogAsync("transfer complete");
+        await pbx.AssertLogAsync("ended (BYE from the caller)");
     }
 
     [Fact]
     public async Task A_busy_target_is_reported_and_the_original_call_goes_on()
     {
-        var (caller, transferor, target, pbx, itsp) = await TransferAsync("uas-busy.xml", "486 Busy Here", echo: false);
-        await using (itsp)
-        await using (pbx)
-        {
-            Assert.True(caller.ExitCode == 0, "outside caller: " + caller.Output + pbx.Output);
-            Assert.True(transferor.ExitCode == 0, "101: " + transferor.Output + pbx.Output);
-            Assert.True(target.ExitCode == 0, "102: " + target.Output + pbx.Output);
-            await pbx.AssertLogAsync("transfer failed (486 Busy Here): the original call goes on");
-            await pbx.AssertLogAsync("ended (BYE from the caller)");
-        }
+        await using Run run = await TransferAsync("uas-busy.xml", "486 Busy Here", echo: false);
+        run.AllOk();
+        PbxHost pbx = run.Pbx;
+        await pbx.AssertLogAsync("transfer failed (486 Busy Here): the original call goes on");
+        await pbx.AssertLogAsync("ended (BYE from the caller)");
     }
 }

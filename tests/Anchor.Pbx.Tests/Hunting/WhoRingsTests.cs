@@ -217,6 +217,28 @@ public class WhoRingsTests
         Assert.DoesNotContain(after, s => Is(s.Message, SipMethod.Invite) && s.To.EndPoint.Equals(P101)); // not a new call to 101
     }
 
+    [Fact]
+    public void On_a_proxied_call_refer_goes_to_the_transferee_whose_new_call_is_its_own()
+    {
+        using PbxHarness h = Office();
+        SipMessage toPhone = Assert.Single(h.Invite("101", "102", P101, "tr1"), s => Is(s.Message, SipMethod.Invite)).Message;
+        h.Receive(PbxHarness.ResponseTo(toPhone, 200, "OK", "ph", $"sip:102@{P102}", PbxHarness.Sdp("192.0.2.22", 4000))
+            .Replace("Contact:", $"Record-Route: {toPhone.GetHeaderString("Record-Route")}\r\nContact:"), P102);
+        SipMessage ok = h.TakeSentUntil(s => s.To.EndPoint.Equals(P101) && s.Message.StatusCode == 200).First(s => s.Message.StatusCode == 200).Message;
+        string route = ok.GetHeaderString("Record-Route")!;
+
+        // 101 REFERs 102 to an international number: the REFER goes on to 102 in the dialog...
+        string refer = PbxHarness.InDialog("REFER", $"sip:102@{P102}", ok, anchorIsCaller: false, P101, 3)
+            .Replace("Contact:", $"Route: {route}\r\nRefer-To: <sip:9011441234567@pbx.test>\r\nContact:");
+        h.Receive(refer, P101);
+        Assert.Contains(h.TakeSentUntil(s => Is(s.Message, SipMethod.Refer)), s => Is(s.Message, SipMethod.Refer) && s.To.EndPoint.Equals(P102));
+
+        // ...and 102's INVITE for it is 102's own call: authenticated as 102, refused by 102's classes, never at the trunk.
+        var sent = h.Invite("102", "9011441234567", P102, "tr2");
+        Assert.Contains(sent, s => s.To.EndPoint.Equals(P102) && s.Message.StatusCode == 403);
+        Assert.DoesNotContain(h.Sent, s => s.To.EndPoint.Equals(PbxHarness.Itsp));
+    }
+
     [Theory]
     [InlineData("nobody-knows;to-tag=a;from-tag=b", 481)]
     [InlineData("rp9;to-tag=ph;from-tag=rp9-tag;early-only", 486)] // the 101-102 call below is answered
