@@ -58,6 +58,12 @@ catch (InvalidOperationException e)
     return 2;
 }
 
+// A key no setting reads is most often a typo: said at once, with the nearest real key (the setting is not lost silently).
+foreach (string unknown in UnknownKeys.Find(builder.Configuration))
+{
+    Console.Error.WriteLine($"warning: {unknown}");
+}
+
 IReadOnlyList<string> errors = SettingsValidator.Validate(settings);
 if (errors.Count > 0)
 {

@@ -22,6 +22,15 @@ public class HostTests
     }
 
     [Fact]
+    public async Task A_mistyped_key_is_warned_about_with_the_key_it_was_meant_to_be()
+    {
+        // Sip:Domian is not read by anything; the bad listen address then stops start-up (nothing is left running).
+        await using var host = AnchorProcess.Start("--Sip:Domian=pbx.example", "--Sip:Listen:0=udp:127.0.0.1");
+        Assert.Equal(2, await host.WaitForExitAsync(StartTimeout));
+        Assert.Contains("warning: Sip:Domian: unknown key, ignored (did you mean Sip:Domain?)", host.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bad_listen_addresses_stop_startup_with_exit_code_2_naming_every_key()
     {
         await using var host = AnchorProcess.Start("--Sip:Listen:0=udp:127.0.0.1", "--Sip:Listen:1=sctp:127.0.0.1:5060", "--Sip:Listen:2=tcp:not-an-ip:5060");
