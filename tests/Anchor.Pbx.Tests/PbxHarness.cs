@@ -180,11 +180,11 @@ internal sealed class PbxHarness : ISipSender, IDisposable
 
     /// <summary>Swaps in a snapshot with the extensions changed by <paramref name="edit"/> and these hunt groups.</summary>
     public void Reconfigure(Func<Extension, Extension>? edit = null, IEnumerable<Anchor.Pbx.Hunting.HuntGroup>? groups = null,
-        IReadOnlyDictionary<string, IReadOnlyList<Anchor.Pbx.Hunting.ContactRule>>? contactLists = null)
+        IReadOnlyDictionary<string, IReadOnlyList<Anchor.Pbx.Hunting.ContactRule>>? contactLists = null, Anchor.Pbx.Park.ParkOptions? park = null)
     {
         PbxSnapshot c = Config.Current;
         Config.Swap(new PbxSnapshot(c.Extensions.Values.Select(e => edit?.Invoke(e) ?? e), c.DialPlan, c.Trunks.Values, c.FeatureCodes,
-            c.AutoAttendants.Values, c.Voicemail, groups, contactLists));
+            c.AutoAttendants.Values, c.Voicemail, groups, contactLists, park ?? c.Park));
     }
 
     public void Advance(TimeSpan by)

@@ -33,6 +33,11 @@ public sealed partial class Router
             return new ApplicationDecision(app, info, false);
         }
 
+        if (code == codes.Park && config.Park is not null)
+        {
+            return ParkCaller(config, req, info, null); // the SPA phones' park key: a REFER to *38, so the transferee calls it
+        }
+
         (PhoneSetting Setting, bool On)? toggle = code switch
         {
             _ when code == codes.ForwardAllOff => (PhoneSetting.ForwardAlways, false),

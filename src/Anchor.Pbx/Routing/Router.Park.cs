@@ -5,6 +5,7 @@ using Anchor.Pbx.Calls;
 using Anchor.Pbx.Location;
 using Anchor.Pbx.Model;
 using Anchor.Pbx.Park;
+using Anchor.Sip.Message;
 using Microsoft.Extensions.Logging;
 
 namespace Anchor.Pbx.Routing;
@@ -74,6 +75,27 @@ public sealed partial class Router
             BusyFallback = fallback is null ? null : new RouteApplication("park fallback", fallback),
         };
         return new ApplicationDecision(new DialApplication(dial), h.Info with { Dialed = parker }, false);
+    }
+
+    /// <summary>
+    /// An INVITE for the park number (or <c>*38</c>, or a free slot) from an extension: on a call the phones hold between
+    /// them, the transferee of a REFER to it calls it with Referred-By (RFC 3892) naming the parker — the caller is parked
+    /// for that extension (for itself without one).
+    /// </summary>
+    private RouteDecision ParkCaller(PbxSnapshot config, SipMessage req, CallInfo info, string? slot)
+    {
+        string parker = info.Caller;
+        foreach (var item in req.EnumerateValues(Anchor.Sip.Message.HeaderKind.ReferredBy))
+        {
+            if (req.TryParseNameAddress(item, out Anchor.Sip.Message.NameAddress by) && by.Uri.HasUser && config.Extensions.ContainsKey(by.Uri.UserUnescaped))
+            {
+                parker = by.Uri.UserUnescaped;
+            }
+
+            break;
+        }
+
+        return ToPark(new Hop(config, info, MayProxy: false), parker, slot);
     }
 
     /// <summary>An extension dialled a slot (or <c>*39</c> and the slot): it is joined to the call parked there.</summary>

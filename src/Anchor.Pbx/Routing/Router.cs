@@ -125,8 +125,8 @@ public sealed partial class Router
         if (config.Park is { } park && (target == park.Number || park.Slots.Contains(target)))
         {
             return !invite ? new RejectDecision(404, "Not Found")
-                : target == park.Number ? new RejectDecision(404, $"Not Found (transfer a call to {park.Number} to park it)")
-                : Retrieve(target, caller);
+                : target == park.Number ? ParkCaller(config, req, info, null)
+                : Lot.IsOccupied(target) ? Retrieve(target, caller) : ParkCaller(config, req, info, target);
         }
 
         if (config.HuntGroups.ContainsKey(target) || config.AutoAttendants.ContainsKey(target))

@@ -77,3 +77,38 @@ public class ReferAndParkTests
         Assert.Equal("701", lot.TryPark(slots, null, "c3", "x", (_, _) => { }));
     }
 }
+
+/// <summary>How the router parks: a transferee's INVITE to 700 (or *38, or a free slot) parks it for the extension in Referred-By.</summary>
+public class ParkRoutingTests
+{
+    private static SipMessage Invite(string target, string? referredBy) => SipParser.ParseDatagram(Encoding.ASCII.GetBytes(
+        PbxHarness.InviteText("102", target, new System.Net.IPEndPoint(System.Net.IPAddress.Parse("192.0.2.12"), 5062), "p1", 1, null)
+            .Replace("Max-Forwards: 70\r\n", referredBy is null ? "Max-Forwards: 70\r\n" : $"Max-Forwards: 70\r\nReferred-By: <sip:{referredBy}@pbx.test>\r\n"))).Message!;
+
+    [Theory]
+    [InlineData("700", "101", "101", null)]
+    [InlineData("*38", "101", "101", null)] // the SPA phones' park key
+    [InlineData("702", "101", "101", "702")]
+    [InlineData("700", null, "102", null)] // no referrer: the caller parks itself
+    [InlineData("700", "15559876543", "102", null)] // a referrer that is no extension is not trusted as the parker
+    public void A_transferee_calling_the_park_number_is_parked_for_the_referrer(string target, string? referredBy, string parker, string? slot)
+    {
+        using var h = new PbxHarness();
+        h.Reconfigure(park: new ParkOptions());
+        var app = Assert.IsType<Anchor.Pbx.Applications.Park.ParkApplication>(
+            Assert.IsType<Anchor.Pbx.Routing.ApplicationDecision>(h.Router.Route(Invite(target, referredBy), "102", target)).Application);
+        Assert.Equal(parker, app.Parker);
+        Assert.Equal(slot, app.Slot);
+    }
+
+    [Fact]
+    public void Dialling_an_occupied_slot_retrieves_and_an_empty_one_is_404_after_nothing()
+    {
+        using var h = new PbxHarness();
+        h.Reconfigure(park: new ParkOptions());
+        Assert.Equal("701", h.Router.Lot.TryPark(h.Config.Current.Park!.Slots, null, "x1", "15559876543", (_, _) => { }));
+        Assert.IsType<Anchor.Pbx.Routing.LocalDecision>(h.Router.Route(Invite("701", null), "102", "701"));
+        var unpark = Assert.IsType<Anchor.Pbx.Routing.RejectDecision>(h.Router.Route(Invite("*39799", null), "102", "*39799"));
+        Assert.Equal(404, unpark.Status);
+    }
+}

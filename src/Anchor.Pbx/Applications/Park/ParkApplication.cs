@@ -17,6 +17,12 @@ public sealed class ParkApplication(ParkOptions options, ParkingLot lot, string?
 {
     public override string Name => "Park";
 
+    /// <summary>Whose call it is: the parker's phone rings when nobody takes it.</summary>
+    public string Parker => parker;
+
+    /// <summary>The slot asked for; null: the first free.</summary>
+    public string? Slot => slot;
+
     public override async Task RunAsync(Call call)
     {
         Leg parked = call.Caller;
