@@ -37,6 +37,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
     private VoicemailStore? _voicemail;
     private Pbx.Forwarding.PhoneSettings? _phoneSettings;
     private readonly List<TrunkRegistration> _registrations = [];
+    private readonly List<TrunkKeepAlive> _trunkKeepAlives = [];
 
     public SipServer(AnchorConfig config, MediaAssetSet assets, ILoggerFactory loggers)
     {
@@ -121,6 +122,11 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             reg.Start();
         }
 
+        foreach (Trunk t in snapshot.Current.Trunks.Values.Where(t => t.Options.KeepAlive > TimeSpan.Zero))
+        {
+            _trunkKeepAlives.Add(new TrunkKeepAlive(t, _transactions, local, options.ServerHeader, _loggers.CreateLogger("Anchor.Trunks")));
+        }
+
         mwi.AnnounceAll(); // after a restart every registered phone hears its lamp again
         _keepAlive = new KeepAlive(_location, _transactions, local, options.Domain, options.KeepAliveInterval, _loggers.CreateLogger("Anchor.KeepAlive"));
         _log.LogInformation("Anchor serving {Domain} with {Count} extensions", options.Domain, snapshot.Current.Extensions.Count);
@@ -143,6 +149,12 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         }
 
         _registrations.Clear();
+        foreach (TrunkKeepAlive k in _trunkKeepAlives)
+        {
+            k.Dispose();
+        }
+
+        _trunkKeepAlives.Clear();
         _keepAlive?.Dispose();
         _keepAlive = null;
         if (_transport is not null)

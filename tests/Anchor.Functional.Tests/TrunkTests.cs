@@ -281,6 +281,21 @@ public class TrunkTests
         await pbx.AssertLogAsync("Timer C: no answer in 00:00:05; cancelling");
     }
 
+    [Fact]
+    public async Task Keep_alive_options_keep_the_routers_mapping_toward_the_itsp_open()
+    {
+        int proxyPort = FreePort.Next();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Task<Sipp.Result> proxy = Sipp.RunAsync("uas-options.xml", 5060, "u1", 2, 10, 30, "127.0.0.1", proxyPort, []); // answers two OPTIONS
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c => c["Trunks"] = new[]
+        {
+            new { Name = "itsp", Proxy = $"udp:127.0.0.1:{proxyPort}", Domain = "itsp.test", Username = "anchor1", Password = "trunk-pw-1", Register = false, KeepAliveSeconds = 5 },
+        });
+        Sipp.Result r = await proxy;
+        Assert.True(r.ExitCode == 0, r.Output + pbx.Output);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 8, 20); // the first after 5 s, the second 5 s later
+    }
+
     internal static void Office(Dictionary<string, object?> c, string proxy, int min, int max, int registerExpires = 300, int mediaTimeout = 60,
         int maxCalls = 0, string inbound = "101")
     {

@@ -41,6 +41,9 @@ public sealed record TrunkOptions
 
     /// <summary>An INVITE to the ITSP that gets no response at all (not even 100) within this time fails with 503.</summary>
     public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>OPTIONS to the proxy this often, so the office router's UDP mapping stays open between registrations; zero: none.</summary>
+    public TimeSpan KeepAlive { get; init; }
 }
 
 /// <summary>Registration state of a trunk, kept for the logs and the admin API.</summary>

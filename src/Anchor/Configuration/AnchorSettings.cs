@@ -375,6 +375,9 @@ public sealed class TrunkSettings
 
     /// <summary>Seconds an INVITE to the ITSP may go without any response (not even 100) before the phone gets 503.</summary>
     public int ResponseTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Seconds between OPTIONS to the proxy that keep the office router's NAT mapping open (the SPA9000's NAT Keep Alive: 15); 0: off.</summary>
+    public int KeepAliveSeconds { get; set; }
 }
 
 public sealed class DialPlanRuleSettings

@@ -117,6 +117,11 @@ public static class SettingsValidator
             {
                 errors.Add($"{key}.ResponseTimeoutSeconds: {t.ResponseTimeoutSeconds} must be between 1 and 32");
             }
+
+            if (t.KeepAliveSeconds != 0 && t.KeepAliveSeconds is < 5 or > 3600)
+            {
+                errors.Add($"{key}.KeepAliveSeconds: {t.KeepAliveSeconds} must be 0 (off) or between 5 and 3600");
+            }
         }
 
         for (int i = 0; i < s.DialPlan.Count; i++)

@@ -45,6 +45,7 @@ internal static class TrunkResolver
                 CallerId = t.CallerId,
                 MaxCalls = t.MaxCalls,
                 ResponseTimeout = TimeSpan.FromSeconds(t.ResponseTimeoutSeconds),
+                KeepAlive = TimeSpan.FromSeconds(t.KeepAliveSeconds),
             });
         }
 
