@@ -30,25 +30,25 @@ public class TransferTests
     }
 
     private static async Task<Run> TransferAsync(
-        string targetScenario, string final, bool echo, string transferorScenario = "uas-refer.xml")
+        string? targetScenario, string final, bool echo, string transferorScenario = "uas-refer.xml", string to = "102", bool voicemail = false, string afterPcap = "<pause milliseconds=\"8500\"/>")
     {
         ItspKamailio itsp = await ItspKamailio.StartAsync(FreePort.Next());
         (int min, int max, string regex) = TrunkTests.MediaRange();
-        PbxHost pbx = await PbxHost.StartAsync(voicemail: false, configure: c => TrunkTests.Office(c, $"udp:127.0.0.1:{itsp.Port}", min, max));
+        PbxHost pbx = await PbxHost.StartAsync(voicemail: voicemail, configure: c => TrunkTests.Office(c, $"udp:127.0.0.1:{itsp.Port}", min, max));
         await pbx.AssertLogAsync("Trunk itsp registered");
 
         int p101 = FreePort.Next(), p102 = FreePort.Next();
         Assert.Equal(0, (await pbx.RegisterAsync("101", p101)).ExitCode);
         Assert.Equal(0, (await pbx.RegisterAsync("102", p102)).ExitCode);
-        string refer = Sipp.Specialise(transferorScenario, ("TARGET", "102"), ("FINAL", final));
+        string refer = Sipp.Specialise(transferorScenario, ("TARGET", to), ("FINAL", final));
         Task<Sipp.Result> transferor = Sipp.RunAsync(refer, 5060, "u1", 1, 10, 40, "127.0.0.1", p101, ["-mp", TrunkTests.SippMediaPort(max, 2), "-mi", "127.0.0.1"]);
-        string target = targetScenario == "uas-media.xml"
+        string? target = targetScenario == "uas-media.xml"
             ? Sipp.Specialise("uas-media.xml", ("EXPECTED_USER", "102"), ("MEDIA_PORTS", regex), ("HOLD_STEPS", ""))
             : targetScenario;
-        Task<Sipp.Result> callee = Sipp.RunAsync(target, 5060, "u1", 1, 10, 40, "127.0.0.1", p102,
-            echo ? ["-rtp_echo", "-mp", TrunkTests.SippMediaPort(max, 0), "-mi", "127.0.0.1"] : []);
+        Task<Sipp.Result> callee = target is null ? Task.FromResult(new Sipp.Result(0, "", ""))
+            : Sipp.RunAsync(target, 5060, "u1", 1, 10, 40, "127.0.0.1", p102, echo ? ["-rtp_echo", "-mp", TrunkTests.SippMediaPort(max, 0), "-mi", "127.0.0.1"] : []);
         await Task.Delay(300);
-        string outside = Sipp.Specialise("outside-call.xml", ("MEDIA_PORTS", regex));
+        string outside = Sipp.Specialise("outside-call.xml", ("MEDIA_PORTS", regex), ("<pause milliseconds=\"8500\"/>", afterPcap));
         Sipp.Result caller = await Sipp.RunAsync(outside, itsp.Port, "u1", 1, 10, 40, "127.0.0.1", FreePort.Next(),
             ["-s", ItspKamailio.Did, "-mp", TrunkTests.SippMediaPort(max, 1), "-mi", "127.0.0.1"]);
         return new Run(caller, await transferor, await callee, pbx, itsp);
@@ -80,6 +80,17 @@ public class TransferTests
         await pbx.AssertLogAsync("101 left the call");
         await pbx.AssertLogAsync("transfer complete");
         await pbx.AssertLogAsync("ended (BYE from the caller)");
+    }
+
+    [Theory]
+    [InlineData("vm102", "Voicemail")] // a mailbox
+    [InlineData("700", "Park")] // the park number
+    public async Task A_transfer_target_goes_through_the_router(string to, string application)
+    {
+        await using Run run = await TransferAsync(null, "200 OK", echo: false, to: to, voicemail: true);
+        run.AllOk();
+        await run.Pbx.AssertLogAsync($"101 transfers 15559876543 to {to}");
+        await run.Pbx.AssertLogAsync($"transferred to {to}: {application}");
     }
 
     [Fact]

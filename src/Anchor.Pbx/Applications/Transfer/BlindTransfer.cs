@@ -92,7 +92,8 @@ public static class BlindTransfer
                 }
 
                 // A group, an auto attendant, a mailbox, a park slot: it takes the call from here.
-                Succeed(call, transferor);
+                Succeed(call, transferor, transferee, $"<sip:{target}@{call.Host.Options.Domain}>");
+                call.Note($"transferred to {target}: {app.Application.Name}");
                 await app.Application.RunAsync(call);
                 return;
         }
@@ -108,7 +109,7 @@ public static class BlindTransfer
 
         if (outcome.Result is DialResult.Answered or DialResult.PickedUp)
         {
-            Succeed(call, transferor);
+            Succeed(call, transferor, transferee, request.To);
             await DialApplication.SettledAsync(call, outcome);
             return;
         }
@@ -116,7 +117,7 @@ public static class BlindTransfer
         Application? next = outcome.Result == DialResult.Busy ? request.BusyFallback ?? request.Fallback : request.Fallback;
         if (outcome.Missed && next is not null)
         {
-            Succeed(call, transferor); // the target's forward or mailbox takes the call
+            Succeed(call, transferor, transferee, request.To); // the target's forward or mailbox takes the call
             await next.RunAsync(call);
             return;
         }
@@ -124,11 +125,20 @@ public static class BlindTransfer
         Fail(call, transferor, transferee, outcome.Status, outcome.Reason);
     }
 
-    private static void Succeed(Call call, Leg transferor)
+    /// <summary>
+    /// The target has the call: the transferor hears 200 and is hung up; a transferee that is a phone is told whom it
+    /// now talks to (UPDATE with P-Asserted-Identity, RFC 3325 — a phone that does not take UPDATE just says so). The
+    /// trunk side is never told anything.
+    /// </summary>
+    private static void Succeed(Call call, Leg transferor, Leg transferee, string identity)
     {
         Notify(transferor, 200, "OK", final: true);
         call.Note("transfer complete");
         transferor.Hangup();
+        if (!transferee.FacesTrunk && transferee.Extension is not null && transferee.State == LegState.Confirmed)
+        {
+            transferee.Send("UPDATE", headers: [new("P-Asserted-Identity", identity)]);
+        }
     }
 
     /// <summary>The target could not take the call: the transferor hears why, and has its call back if it is still there.</summary>
