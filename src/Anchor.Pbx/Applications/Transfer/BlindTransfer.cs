@@ -4,6 +4,7 @@ using Anchor.Pbx.Calls;
 using Anchor.Pbx.Calls.Media;
 using Anchor.Pbx.Routing;
 using Anchor.Sip.Transactions;
+using Microsoft.Extensions.Logging;
 using DialResult = Anchor.Pbx.Applications.Dial.DialResult;
 
 namespace Anchor.Pbx.Applications.Transfer;
@@ -48,7 +49,17 @@ public static class BlindTransfer
 
         transferor.Respond(tx, 202, "Accepted");
         Notify(transferor, 100, "Trying", final: false);
-        _ = RunAsync(call, router, transferor, transferee, target.User, target.Replaces);
+        // As a task on the call's gate, so that every await of the transfer (and of the application it hands the call to)
+        // comes back into the gate, as an application's do.
+        _ = call.Gate.Run(() => RunAsync(call, router, transferor, transferee, target.User, target.Replaces)).ContinueWith(t =>
+            call.Gate.Post(() =>
+            {
+                if (t.Exception?.GetBaseException() is { } e and not OperationCanceledException)
+                {
+                    call.Host.Log.LogError(e, "{Call}: transfer failed", call.Description);
+                    call.End(EndReason.Error, "transfer failed", 500, "Server Internal Error");
+                }
+            }), TaskContinuationOptions.OnlyOnFaulted);
     }
 
     /// <param name="replaces">An attended transfer whose consultation call the phones hold between them (proxied): the
