@@ -82,6 +82,19 @@ public class TransferTests
         await pbx.AssertLogAsync("ended (BYE from the caller)");
     }
 
+    [Fact]
+    public async Task A_caller_transferred_to_a_mailbox_leaves_a_message()
+    {
+        // The greeting ("the person at extension 1 0 2 is not available", "please leave a message…") takes 12 s: the caller
+        // speaks again (the pcap once more) after it and the tone, and that is the message.
+        const string again = "<pause milliseconds=\"14000\"/><nop><action><exec play_pcap_audio=\"/usr/share/sip-tester/g711a.pcap\"/></action></nop>" +
+            "<pause milliseconds=\"5500\"/>";
+        await using Run run = await TransferAsync(null, "200 OK", echo: false, to: "vm102", voicemail: true, afterPcap: again);
+        run.AllOk();
+        await run.Pbx.AssertLogAsync("Voicemail for 102 from 15559876543:");
+        Assert.Matches(@"Voicemail for 102 from 15559876543: [3-6]\.\d s stored as", run.Pbx.Output); // the pcap's 4.7 s, give or take the tone
+    }
+
     [Theory]
     [InlineData("vm102", "Voicemail")] // a mailbox
     [InlineData("700", "Park")] // the park number
