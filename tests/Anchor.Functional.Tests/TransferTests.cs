@@ -72,6 +72,33 @@ public class TransferTests
     }
 
     [Fact]
+    public async Task An_internal_call_with_media_anchored_is_transferred_by_anchor_too()
+    {
+        (int min, int max, string regex) = TrunkTests.MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(voicemail: false,
+            configure: c => c["Media"] = new { Address = "127.0.0.1", PortRange = $"{min}-{max}", Anchor = "Always" });
+        int p102 = FreePort.Next(), p103 = FreePort.Next();
+        Assert.Equal(0, (await pbx.RegisterAsync("102", p102)).ExitCode);
+        Assert.Equal(0, (await pbx.RegisterAsync("103", p103)).ExitCode);
+        Task<Sipp.Result> transferor = Sipp.RunAsync(Sipp.Specialise("uas-refer.xml", ("TARGET", "103"), ("FINAL", "200 OK")), 5060, "u1", 1, 10, 40,
+            "127.0.0.1", p102, ["-mp", TrunkTests.SippMediaPort(max, 2), "-mi", "127.0.0.1"]);
+        Task<Sipp.Result> target = Sipp.RunAsync(Sipp.Specialise("uas-media.xml", ("EXPECTED_USER", "103"), ("MEDIA_PORTS", regex), ("HOLD_STEPS", "")), 5060, "u1",
+            1, 10, 40, "127.0.0.1", p103, ["-rtp_echo", "-mp", TrunkTests.SippMediaPort(max, 0), "-mi", "127.0.0.1"]);
+        await Task.Delay(300);
+        Sipp.Result caller = await Sipp.RunAsync(Sipp.Specialise("media-caller.xml", ("MEDIA_PORTS", regex)), pbx.Port, "u1", 1, 10, 40, "127.0.0.1",
+            FreePort.Next(), ["-s", "102", "-au", "101", "-ap", PbxHost.Passwords["101"], "-set", "me", "101", "-mp", TrunkTests.SippMediaPort(max, 1), "-mi", "127.0.0.1"]);
+        Assert.True(caller.ExitCode == 0, "101: " + caller.Output + pbx.Output);
+        Assert.True((await transferor).ExitCode == 0, "102: " + pbx.Output);
+        Assert.True((await target).ExitCode == 0, "103: " + pbx.Output);
+        await pbx.AssertLogAsync("102 transfers 101 to 103");
+        await pbx.AssertLogAsync("transfer complete");
+        await pbx.AssertLogAsync("called->caller ");
+        Match m = Regex.Match(pbx.Output, @"called->caller (\d+)/(\d+)");
+        Assert.True(m.Success, pbx.Output);
+        Assert.InRange(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), 100, TrunkTests.PcapPackets); // 103's echo reached 101
+    }
+
+    [Fact]
     public async Task The_transferor_may_hang_up_right_after_the_202()
     {
         await using Run run = await TransferAsync("uas-media.xml", "200 OK", echo: true, "uas-refer-bye.xml");

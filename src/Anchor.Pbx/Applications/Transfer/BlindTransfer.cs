@@ -138,15 +138,17 @@ public static class BlindTransfer
 
     /// <summary>
     /// The target has the call: the transferor hears 200 and is hung up; a transferee that is a phone is told whom it
-    /// now talks to (UPDATE with P-Asserted-Identity, RFC 3325 — a phone that does not take UPDATE just says so). The
-    /// trunk side is never told anything.
+    /// now talks to (UPDATE with P-Asserted-Identity, RFC 3325), when its INVITE allowed UPDATE. The trunk side is never
+    /// told anything.
     /// </summary>
     private static void Succeed(Call call, Leg transferor, Leg transferee, string identity)
     {
         Notify(transferor, 200, "OK", final: true);
         call.Note("transfer complete");
         transferor.Hangup();
-        if (!transferee.FacesTrunk && transferee.Extension is not null && transferee.State == LegState.Confirmed)
+        // RFC 3311 §5.1: only to a phone that said it takes UPDATE (the Allow of its INVITE).
+        if (!transferee.FacesTrunk && transferee.Extension is not null && transferee.State == LegState.Confirmed
+            && transferee.Initial?.Request.GetHeaderString("Allow") is { } allow && allow.Contains("UPDATE", StringComparison.OrdinalIgnoreCase))
         {
             transferee.Send("UPDATE", headers: [new("P-Asserted-Identity", identity)]);
         }
