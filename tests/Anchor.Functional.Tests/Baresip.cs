@@ -33,7 +33,8 @@ internal sealed class Baresip : IAsyncDisposable
     }
 
     /// <summary>Starts baresip registered as <paramref name="user"/> through Anchor at <paramref name="anchorPort"/>, sending a 440 Hz tone.</summary>
-    public static async Task<Baresip> StartAsync(string user, string password, int anchorPort, string codecs = "PCMU", string[]? modules = null)
+    public static async Task<Baresip> StartAsync(string user, string password, int anchorPort, string codecs = "PCMU", string[]? modules = null,
+        bool autoAnswer = false)
     {
         string dir = Directory.CreateTempSubdirectory("anchor-baresip-").FullName;
         int port = FreePort.Next(2); // baresip also binds the port above for TLS
@@ -57,7 +58,7 @@ internal sealed class Baresip : IAsyncDisposable
 
             """);
         await File.WriteAllTextAsync(Path.Combine(dir, "accounts"),
-            $"<sip:{user}@pbx.test>;auth_pass={password};outbound=\"sip:127.0.0.1:{anchorPort};transport=udp\";regint=600;audio_codecs={codecs}\n");
+            $"<sip:{user}@pbx.test>;auth_pass={password};outbound=\"sip:127.0.0.1:{anchorPort};transport=udp\";regint=600;audio_codecs={codecs}{(autoAnswer ? ";answermode=auto" : "")}\n");
         var psi = new ProcessStartInfo("baresip") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (string a in new[] { "-f", dir, "-t", "60" })
         {
