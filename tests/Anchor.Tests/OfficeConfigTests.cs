@@ -48,7 +48,7 @@ public class OfficeConfigTests
     {
         AnchorSettings s = Office();
         s.Extensions[0].Voicemail = new MailboxSettings { Pin = "1234", NoAnswerSeconds = 1 };
-        s.FeatureCodes.NightMode = "400"; // the AA's number
+        s.FeatureCodes = s.FeatureCodes with { NightMode = "400" }; // the AA's number
         s.AutoAttendants.Add(new AutoAttendantSettings { Number = "102", Day = new AttendantModeSettings() }); // an extension's number
         s.AutoAttendants[0].Day!.Menu["5"] = "vm103"; // 103 has no mailbox
         s.AutoAttendants[0].Day!.Menu["x"] = "101";

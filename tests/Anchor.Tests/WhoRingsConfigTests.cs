@@ -71,8 +71,7 @@ public class WhoRingsConfigTests
         s.Trunks[0].Inbound = "15551230000:777,hunt=al";
         s.Extensions[0].Forward = new ForwardSettings { Always = "9011441234567", Busy = "101", NoAnswer = "555", NoAnswerSeconds = 1 };
         s.Extensions[1].PickupGroup = "";
-        s.FeatureCodes.DndOn = "*72"; // the forward-all prefix
-        s.FeatureCodes.EchoTest = "*721";
+        s.FeatureCodes = s.FeatureCodes with { DndOn = "*72", EchoTest = "*721" }; // DndOn: the forward-all prefix
         IReadOnlyList<string> errors = SettingsValidator.Validate(s);
         string all = string.Join("\n", errors);
         foreach (string expected in new[]

@@ -23,6 +23,9 @@ public abstract class EventNotifier
     private readonly LocalAddresses _local;
     private readonly string _userAgent;
     private readonly ConcurrentDictionary<DialogId, Subscription> _subscriptions = new();
+
+    // The same subscriptions by what they watch: a change (every call's phase, for busy lamps) touches only its watchers.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<DialogId, Subscription>> _byResource = new(StringComparer.Ordinal);
     private TransactionLayer? _transactions;
 
     protected EventNotifier(LocalAddresses local, string userAgent, ILogger log)
@@ -104,14 +107,40 @@ public abstract class EventNotifier
     /// <summary>Tells every subscriber of <paramref name="resource"/> its new state.</summary>
     protected void NotifyAll(string resource)
     {
-        foreach (Subscription sub in _subscriptions.Values.Where(s => s.Resource == resource))
+        if (!_byResource.TryGetValue(resource, out var watchers))
+        {
+            return;
+        }
+
+        foreach (Subscription sub in watchers.Values)
         {
             sub.Notify(terminated: null);
         }
     }
 
     /// <summary>How many subscriptions watch <paramref name="resource"/>.</summary>
-    protected int Watching(string resource) => _subscriptions.Values.Count(s => s.Resource == resource);
+    protected int Watching(string resource) => _byResource.TryGetValue(resource, out var watchers) ? watchers.Count : 0;
+
+    private void Add(Subscription sub)
+    {
+        _subscriptions[sub.Dialog.Id] = sub;
+        _byResource.GetOrAdd(sub.Resource, _ => new ConcurrentDictionary<DialogId, Subscription>())[sub.Dialog.Id] = sub;
+    }
+
+    private bool Remove(Subscription sub)
+    {
+        if (!_subscriptions.TryRemove(new KeyValuePair<DialogId, Subscription>(sub.Dialog.Id, sub)))
+        {
+            return false;
+        }
+
+        if (_byResource.TryGetValue(sub.Resource, out var watchers))
+        {
+            watchers.TryRemove(sub.Dialog.Id, out _);
+        }
+
+        return true;
+    }
 
     protected void Send(byte[] request, SipEndPoint dest)
     {
@@ -134,12 +163,12 @@ public abstract class EventNotifier
         tx.Respond(200, w.Finish());
         if (expires == TimeSpan.Zero)
         {
-            _subscriptions.TryRemove(sub.Dialog.Id, out _);
+            Remove(sub);
             sub.Notify(terminated: "deactivated"); // RFC 6665 §4.2.1.4: a final NOTIFY
             return;
         }
 
-        _subscriptions[sub.Dialog.Id] = sub;
+        Add(sub);
         sub.Arm(expires);
         sub.Notify(terminated: null); // §4.2.1.2: at once, refreshes included
     }
@@ -184,7 +213,7 @@ public abstract class EventNotifier
             _until = owner.Transactions.Time.GetUtcNow() + expires;
             _expiry ??= new SipTimer(owner.Transactions.TimerQueue, () =>
             {
-                if (owner._subscriptions.TryRemove(new KeyValuePair<DialogId, Subscription>(Dialog.Id, this)))
+                if (owner.Remove(this))
                 {
                     Notify(terminated: "timeout"); // RFC 6665 §4.2.2: the subscription ran out
                 }

@@ -29,9 +29,6 @@ public sealed class RingingCalls
         return entry;
     }
 
-    /// <summary>Whether a call rings at <paramref name="extension"/>.</summary>
-    public bool IsRinging(string extension) => _byExtension.TryGetValue(extension, out var set) && !set.IsEmpty;
-
     /// <summary>Takes the oldest call ringing at any of <paramref name="extensions"/> (a Call-ID narrows it: a pickup by Replaces).</summary>
     public bool TryTake(IEnumerable<string> extensions, ServerTransaction picker, string pickerExtension, string? callId = null)
     {

@@ -18,8 +18,7 @@ public sealed partial class ProxyCore
     private void Track(ProxyContext ctx, string caller, string target)
     {
         SipMessage req = ctx.Server.Request;
-        string display = req.From.DisplaySegment.Length > 0 ? Encoding.UTF8.GetString(req.From.Display).Trim('"') : caller;
-        ctx.Info = new CallInfo(caller, display, target, CallDirection.Internal);
+        ctx.Info = new CallInfo(caller, Routing.Router.Display(req, caller), target, CallDirection.Internal);
         Line(ctx, LinePhase.Trying, null);
         if (Router is { } router)
         {
@@ -40,7 +39,7 @@ public sealed partial class ProxyCore
         string? fromTag = req.From.HasTag ? Encoding.ASCII.GetString(req.From.Tag) : null;
         string? toTag = response is not null && response.To.HasTag ? Encoding.ASCII.GetString(response.To.Tag) : null;
         router.Lines.Set(new LineDialog(info.Caller, callId, Initiator: true, phase, info.Dialed) { LocalTag = fromTag, RemoteTag = toTag });
-        router.Lines.Set(new LineDialog(info.Dialed, callId, Initiator: false, phase == LinePhase.Trying ? LinePhase.Trying : phase, info.Caller)
+        router.Lines.Set(new LineDialog(info.Dialed, callId, Initiator: false, phase, info.Caller)
         {
             LocalTag = toTag,
             RemoteTag = fromTag,

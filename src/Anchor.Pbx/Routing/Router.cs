@@ -271,6 +271,7 @@ public sealed partial class Router
         });
     }
 
-    private static string Display(SipMessage req, string fallback) =>
+    /// <summary>The caller's display name as its From gives it, else <paramref name="fallback"/>.</summary>
+    public static string Display(SipMessage req, string fallback) =>
         req.From.DisplaySegment.Length > 0 ? Encoding.UTF8.GetString(req.From.Display).Trim('"') : fallback;
 }

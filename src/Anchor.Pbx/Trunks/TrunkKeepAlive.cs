@@ -33,9 +33,6 @@ public sealed class TrunkKeepAlive : IDisposable
         _timer = SipTimer.Every(transactions.TimerQueue, trunk.Options.KeepAlive, () => _ = PingAsync());
     }
 
-    /// <summary>OPTIONS sent so far (for the log and tests).</summary>
-    public int Sent { get; private set; }
-
     private async Task PingAsync()
     {
         if (Interlocked.Exchange(ref _running, 1) == 1)
@@ -58,7 +55,6 @@ public sealed class TrunkKeepAlive : IDisposable
                 .Header("CSeq", "1 OPTIONS")
                 .Header("User-Agent", _userAgent)
                 .Finish();
-            Sent++;
             SipMessage? answer = await _transactions.RequestAsync(options, proxy).ConfigureAwait(false);
             if (answer is null && !_silent)
             {

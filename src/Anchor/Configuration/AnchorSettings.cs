@@ -22,7 +22,8 @@ public sealed class AnchorSettings
 
     public SecuritySettings Security { get; set; } = new();
 
-    public FeatureCodesSettings FeatureCodes { get; set; } = new();
+    /// <summary>The star codes Anchor answers itself, bound straight into the PBX's own record (its defaults are the defaults).</summary>
+    public Anchor.Pbx.Routing.FeatureCodes FeatureCodes { get; set; } = new();
 
     public VoicemailSettingsSection Voicemail { get; set; } = new();
 
@@ -91,66 +92,6 @@ public sealed class ForwardSettings
     public string? NoAnswer { get; set; }
 
     public int NoAnswerSeconds { get; set; } = 20;
-}
-
-/// <summary>The star codes Anchor answers itself.</summary>
-public sealed class FeatureCodesSettings
-{
-    /// <summary>The echo test (Asterisk's convention).</summary>
-    public string EchoTest { get; set; } = "*43";
-
-    /// <summary>The caller's own mailbox.</summary>
-    public string VoicemailMain { get; set; } = "*97";
-
-    /// <summary>Any mailbox (asks which).</summary>
-    public string VoicemailOther { get; set; } = "*98";
-
-    /// <summary>Day/night override for the auto attendants, until the next scheduled change.</summary>
-    public string NightMode { get; set; } = "*52";
-
-    /// <summary>Forward all: the code then the target (*72103).</summary>
-    public string ForwardAllOn { get; set; } = "*72";
-
-    public string ForwardAllOff { get; set; } = "*73";
-
-    public string ForwardBusyOn { get; set; } = "*90";
-
-    public string ForwardBusyOff { get; set; } = "*91";
-
-    public string ForwardNoAnswerOn { get; set; } = "*92";
-
-    public string ForwardNoAnswerOff { get; set; } = "*93";
-
-    public string DndOn { get; set; } = "*78";
-
-    public string DndOff { get; set; } = "*79";
-
-    /// <summary>Directed pickup: the code then the ringing extension (*36102).</summary>
-    public string DirectedPickup { get; set; } = "*36";
-
-    /// <summary>Directed pickup as FreePBX dials it (**102).</summary>
-    public string DirectedPickupAlt { get; set; } = "**";
-
-    public string GroupPickup { get; set; } = "*37";
-
-    /// <summary>Group pickup as Asterisk dials it.</summary>
-    public string GroupPickupAlt { get; set; } = "*8";
-
-    /// <summary>Parks the call (the SPA phones' park key sends a blind REFER to it).</summary>
-    public string Park { get; set; } = "*38";
-
-    /// <summary>Takes a parked call: the code then the slot (*39701).</summary>
-    public string Unpark { get; set; } = "*39";
-
-    /// <summary>The codes as the PBX reads them.</summary>
-    public Anchor.Pbx.Routing.FeatureCodes ToCodes() => new()
-    {
-        EchoTest = EchoTest, VoicemailMain = VoicemailMain, VoicemailOther = VoicemailOther, NightMode = NightMode,
-        ForwardAllOn = ForwardAllOn, ForwardAllOff = ForwardAllOff, ForwardBusyOn = ForwardBusyOn, ForwardBusyOff = ForwardBusyOff,
-        ForwardNoAnswerOn = ForwardNoAnswerOn, ForwardNoAnswerOff = ForwardNoAnswerOff, DndOn = DndOn, DndOff = DndOff,
-        DirectedPickup = DirectedPickup, DirectedPickupAlt = DirectedPickupAlt, GroupPickup = GroupPickup, GroupPickupAlt = GroupPickupAlt,
-        Park = Park, Unpark = Unpark,
-    };
 }
 
 /// <summary>Office-wide voicemail settings.</summary>

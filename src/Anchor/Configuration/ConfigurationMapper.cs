@@ -90,7 +90,7 @@ public static class ConfigurationMapper
             }),
             new DialPlan(s.DialPlan.Select(r => new DialPlanRule(DigitMap.Parse(r.Pattern!), r.Trunk!, Enum.Parse<DialClass>(r.Class))).ToArray()),
             trunks.Select(t => new Trunk(t)),
-            s.FeatureCodes.ToCodes(),
+            s.FeatureCodes,
             office.Attendants,
             office.Voicemail,
             office.HuntGroups,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Anchor.Pbx.Applications.AutoAttendant;
 using Anchor.Pbx.Hunting;
 using Anchor.Pbx.Model;
@@ -266,20 +267,18 @@ public static partial class OfficeConfig
 
         string[] range = p.Slots.Split('-');
         List<string> slots = [];
-        if (range.Length != 2 || range[0].Length != range[1].Length || !range.All(r => r.Length is >= 2 and <= 10 && r.All(char.IsAsciiDigit))
-            || long.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture) > long.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture)
-            || long.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture) - long.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture) >= 100)
+        if (range.Length == 2 && range[0].Length == range[1].Length && range[0].Length is >= 2 and <= 10
+            && range.All(r => r.All(char.IsAsciiDigit)) && long.Parse(range[0], CultureInfo.InvariantCulture) is long low
+            && long.Parse(range[1], CultureInfo.InvariantCulture) is long high && low <= high && high - low < 100)
         {
-            errors.Add($"Park:Slots: \"{p.Slots}\" must be LOW-HIGH, numbers of the same length, at most 100 slots (701-720)");
+            for (long n = low; n <= high; n++)
+            {
+                slots.Add(n.ToString(CultureInfo.InvariantCulture).PadLeft(range[0].Length, '0'));
+            }
         }
         else
         {
-            long low = long.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
-            long high = long.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture);
-            for (long n = low; n <= high; n++)
-            {
-                slots.Add(n.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(range[0].Length, '0'));
-            }
+            errors.Add($"Park:Slots: \"{p.Slots}\" must be LOW-HIGH, numbers of the same length, at most 100 slots (701-720)");
         }
 
         if (p.TimeoutSeconds is < 10 or > 3600)

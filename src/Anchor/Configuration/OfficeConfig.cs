@@ -52,7 +52,7 @@ public static partial class OfficeConfig
             }
         }
 
-        FeatureCodes codes = s.FeatureCodes.ToCodes();
+        FeatureCodes codes = s.FeatureCodes;
         foreach ((string key, string code) in codes.All)
         {
             if (string.IsNullOrEmpty(code) || code.Length > 10 || !code.All(c => char.IsAsciiDigit(c) || c is '*' or '#'))

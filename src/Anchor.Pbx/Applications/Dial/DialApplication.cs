@@ -39,7 +39,7 @@ public sealed class DialApplication(DialRequest request) : Application
                 return;
         }
 
-        Application? next = outcome.Result == DialResult.Busy ? request.BusyFallback ?? request.Fallback : request.Fallback;
+        Application? next = request.FallbackFor(outcome.Result);
         if (outcome.Missed && next is { } fallback && call.State != CallState.Ended)
         {
             call.Note($"{request.CalleeName}: {outcome.Result}; on to {fallback.Name}");

@@ -42,6 +42,9 @@ public sealed record DialRequest
     /// <summary>A caller Anchor has answered hears music on hold while the party rings (a parked call coming back), not ring-back.</summary>
     public bool MusicWhileRinging { get; init; }
 
+    /// <summary>What takes the call after <paramref name="result"/>: the busy fallback for a busy party, else the no-answer one.</summary>
+    public Application? FallbackFor(DialResult result) => result == DialResult.Busy ? BusyFallback ?? Fallback : Fallback;
+
     /// <summary>The office extension each target rings (null for a trunk): for busy lamps, hunt groups and pickup.</summary>
     public IReadOnlyList<string?> TargetExtensions { get; init; } = [];
 }

@@ -27,9 +27,6 @@ public sealed class HuntApplication(HuntGroup group, IReadOnlyList<string> membe
 {
     public override string Name => "Hunt";
 
-    /// <summary>The members in the order expanded (nested groups flattened one level), for the log and tests.</summary>
-    public IReadOnlyList<string> Members => members;
-
     public override async Task RunAsync(Call call)
     {
         DateTimeOffset start = call.Host.Time.GetUtcNow();

@@ -125,7 +125,7 @@ public static class BlindTransfer
             return;
         }
 
-        Application? next = outcome.Result == DialResult.Busy ? request.BusyFallback ?? request.Fallback : request.Fallback;
+        Application? next = request.FallbackFor(outcome.Result);
         if (outcome.Missed && next is not null)
         {
             Succeed(call, transferor, transferee, request.To); // the target's forward or mailbox takes the call
