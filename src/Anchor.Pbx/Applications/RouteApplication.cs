@@ -19,7 +19,7 @@ public sealed class RouteApplication(string name, Func<RouteDecision> decide) : 
             case ApplicationDecision app:
                 if (app.Release is { } release)
                 {
-                    call.OnEnd(release);
+                    call.OnRelease(release);
                 }
 
                 call.Note($"on to {app.Info.Dialed} ({app.Application.Name})");

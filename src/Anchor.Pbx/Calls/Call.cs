@@ -29,6 +29,7 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
     private readonly List<Leg> _legs = [];
     private readonly List<Action> _onEnd = [];
     private readonly List<Action> _onAnswer = [];
+    private readonly List<Action> _releases = [];
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _endedToken = new();
     private readonly Dictionary<int, TaskCompletionSource<bool>> _plays = [];
@@ -139,8 +140,40 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
         }
     }
 
-    /// <summary>Runs <paramref name="action"/> when the call ends (releases a trunk slot, a call limit).</summary>
+    /// <summary>Runs <paramref name="action"/> when the call ends (a busy lamp, a park slot).</summary>
     public void OnEnd(Action action) => _onEnd.Add(action);
+
+    /// <summary>
+    /// Gives back what the router took for the call (a trunk slot, a call limit) when it ends; it goes with the call's
+    /// trunk leg when an attended transfer moves that leg into another call.
+    /// </summary>
+    public void OnRelease(Action release) => _releases.Add(release);
+
+    /// <summary>
+    /// An attended transfer (RFC 5589 §7): the party bridged with <paramref name="replaced"/> leaves this call for
+    /// <paramref name="into"/>, and this call ends (<paramref name="replaced"/>, the transferor's consultation, is hung up).
+    /// Null, with nothing changed, when that party is not there to take: the call has no bridge, or it is not answered.
+    /// </summary>
+    internal Leg? Surrender(Leg replaced, Call into)
+    {
+        if (State == CallState.Ended || replaced.Handler is not Bridge bridge || bridge.Other(replaced) is not { State: LegState.Confirmed } party)
+        {
+            return null;
+        }
+
+        _legs.Remove(party);
+        party.Call = into;
+        party.Handler = into;
+        into._legs.Add(party);
+        if (party.FacesTrunk)
+        {
+            into._releases.AddRange(_releases);
+            _releases.Clear();
+        }
+
+        End(EndReason.Transferred, $"{party.Name} joined to {into.Description} by an attended transfer");
+        return party;
+    }
 
     /// <summary>Runs <paramref name="action"/> when the call is answered (a busy lamp goes to confirmed).</summary>
     public void OnAnswer(Action action) => _onAnswer.Add(action);
@@ -235,7 +268,7 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
         }
 
         _media?.Dispose();
-        foreach (Action a in _onEnd)
+        foreach (Action a in _onEnd.Concat(_releases))
         {
             try
             {

@@ -95,7 +95,7 @@ public sealed class CallHost
         {
             if (release is not null)
             {
-                call.OnEnd(release);
+                call.OnRelease(release);
             }
 
             Leg caller = call.AddIncoming(invite, info.Caller, callerFacesTrunk, info.Dialed);
@@ -190,9 +190,9 @@ public sealed class CallHost
         }
     }
 
-    /// <summary>Whether one of Anchor's legs is the dialog with this Call-ID and either tag as Anchor's (a Replaces naming it).</summary>
-    public bool HasLeg(string callId, string tagA, string tagB) =>
-        _dialogs.ContainsKey(new DialogId(callId, tagA)) || _dialogs.ContainsKey(new DialogId(callId, tagB));
+    /// <summary>The leg of Anchor's whose dialog has this Call-ID and either tag as Anchor's (a Replaces naming it), or null.</summary>
+    public Leg? FindLeg(string callId, string tagA, string tagB) =>
+        _dialogs.TryGetValue(new DialogId(callId, tagA), out Leg? leg) || _dialogs.TryGetValue(new DialogId(callId, tagB), out leg) ? leg : null;
 
     internal void Register(Leg leg) => _dialogs[leg.Dialog!.Id] = leg;
 

@@ -42,6 +42,9 @@ public enum EndReason
     /// <summary>The application that had the call finished it (the echo test ends when the caller hangs up: that is CallerHungUp).</summary>
     ApplicationEnded,
 
+    /// <summary>An attended transfer joined the other party into another call (the transferor's consultation ended).</summary>
+    Transferred,
+
     /// <summary>Anchor is stopping.</summary>
     Shutdown,
 

@@ -57,7 +57,8 @@ public sealed class Leg
         ContactUser = contactUser;
     }
 
-    public Call Call { get; }
+    /// <summary>The call the leg is in (an attended transfer moves a leg into the transferee's call).</summary>
+    public Call Call { get; internal set; }
 
     /// <summary>The call's name for the party ("101", "itsp", "caller"), used in logs and media timeouts.</summary>
     public string Name { get; }
@@ -246,6 +247,23 @@ public sealed class Leg
         return cseq;
     }
 
+    /// <summary>
+    /// Anchor's own re-INVITE in the leg's dialog with <paramref name="sdp"/> as the offer (a join): completes, back in
+    /// the call's gate when awaited there, with the final response (a 2xx is ACKed, and ACKed again when retransmitted),
+    /// or null when none came (timeout, transport failure) or the leg has no dialog.
+    /// </summary>
+    public Task<SipMessage?> ReinviteAsync(byte[] sdp, IEnumerable<KeyValuePair<string, string>>? headers = null)
+    {
+        if (Dialog is null || State != LegState.Confirmed)
+        {
+            return Task.FromResult<SipMessage?>(null);
+        }
+
+        var user = new ReinviteUser(this);
+        user.CSeq = Send("INVITE", sdp, "application/sdp", headers, user);
+        return user.Answer.Task;
+    }
+
     /// <summary>Sends a 2xx to a re-INVITE (or UPDATE, or any in-dialog request) through the right machinery.</summary>
     public void Respond(ServerTransaction tx, int status, string reason, byte[]? body = null, string? contentType = null,
         IEnumerable<KeyValuePair<string, string>>? headers = null)
@@ -406,5 +424,30 @@ public sealed class Leg
         public void OnFailed(InviteClient client, InviteFailure failure) => leg.Call.Gate.Post(() => inner.OnFailed(client, failure));
 
         public void OnTimerC(InviteClient client, InviteClient.Branch branch) => leg.Call.Gate.Post(() => inner.OnTimerC(client, branch));
+    }
+
+    /// <summary>The responses to Anchor's own re-INVITE: the final one completes <see cref="Answer"/>; every 2xx is ACKed (§13.2.2.4).</summary>
+    private sealed class ReinviteUser(Leg leg) : IClientTransactionUser
+    {
+        public uint CSeq { get; set; }
+
+        public TaskCompletionSource<SipMessage?> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void OnResponse(ClientTransaction transaction, SipMessage response)
+        {
+            if (response.StatusCode < 200)
+            {
+                return;
+            }
+
+            if (response.StatusCode < 300 && leg.Dialog is { } d)
+            {
+                _ = leg._host.Transactions.SendStatelessAsync(d.CreateAck(CSeq), d.Destination).AsTask();
+            }
+
+            Answer.TrySetResult(response);
+        }
+
+        public void OnFailure(ClientTransaction transaction, ClientTransactionError error) => Answer.TrySetResult(null);
     }
 }

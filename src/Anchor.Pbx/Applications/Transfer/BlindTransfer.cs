@@ -34,10 +34,9 @@ public static class BlindTransfer
             return;
         }
 
-        if (target!.Replaces is { } replaces && call.Host.HasLeg(replaces.CallId, replaces.ToTag, replaces.FromTag))
+        if (target!.Replaces is { } replaces && call.Host.FindLeg(replaces.CallId, replaces.ToTag, replaces.FromTag) is { } replaced)
         {
-            // The consultation call is one Anchor carries too: joining legs of two calls is not built yet.
-            tx.Respond(501, "Not Implemented (attended transfer between two calls Anchor carries)");
+            AttendedTransfer.OnRefer(call, transferor, transferee, tx, replaced, replaces); // the consultation is Anchor's too
             return;
         }
 
@@ -86,7 +85,7 @@ public static class BlindTransfer
             case ApplicationDecision app:
                 if (app.Release is { } release)
                 {
-                    call.OnEnd(release);
+                    call.OnRelease(release);
                 }
 
                 if (app.Application is DialApplication dial)
@@ -155,7 +154,7 @@ public static class BlindTransfer
     }
 
     /// <summary>The target could not take the call: the transferor hears why, and has its call back if it is still there.</summary>
-    private static void Fail(Call call, Leg transferor, Leg transferee, int status, string reason)
+    internal static void Fail(Call call, Leg transferor, Leg transferee, int status, string reason)
     {
         Notify(transferor, status, reason, final: true);
         if (transferor.State == LegState.Ended || transferee.State == LegState.Ended)
@@ -171,7 +170,7 @@ public static class BlindTransfer
     }
 
     /// <summary>RFC 3515 §2.4.5: the transfer's progress as a sipfrag NOTIFY in the REFER's dialog.</summary>
-    private static void Notify(Leg transferor, int status, string reason, bool final)
+    internal static void Notify(Leg transferor, int status, string reason, bool final)
     {
         if (transferor.State == LegState.Ended)
         {

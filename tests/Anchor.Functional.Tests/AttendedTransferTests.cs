@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Anchor.Functional.Tests.Itsp;
+
+namespace Anchor.Functional.Tests;
+
+/// <summary>
+/// Attended transfer between two calls Anchor carries (RFC 5589 §7): 101 (SIPp) talks to 102 on a consultation call, an
+/// outside caller reaches 101 through the Kamailio ITSP, 101 holds it and REFERs it with <c>Replaces</c> naming the
+/// consultation; Anchor joins the outside caller and 102 and hangs up both of 101's legs. The ITSP's SIPp accepts only
+/// the relayed hold and Anchor's resume (any other request, a second INVITE among them, fails it).
+/// </summary>
+public class AttendedTransferTests
+{
+    [Fact]
+    public async Task The_outside_caller_and_the_consulted_102_are_joined_and_101_is_released()
+    {
+        await using ItspKamailio itsp = await ItspKamailio.StartAsync(FreePort.Next());
+        (int min, int max, string regex) = TrunkTests.MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(voicemail: false, configure: c =>
+        {
+            TrunkTests.Office(c, $"udp:127.0.0.1:{itsp.Port}", min, max);
+            c["Media"] = new { Address = "127.0.0.1", PortRange = $"{min}-{max}", Anchor = "Always" };
+        });
+        await pbx.AssertLogAsync("Trunk itsp registered");
+        int p101 = FreePort.Next(), p102 = FreePort.Next();
+        Assert.Equal(0, (await pbx.RegisterAsync("101", p101)).ExitCode);
+        Assert.Equal(0, (await pbx.RegisterAsync("102", p102)).ExitCode);
+
+        // 102 answers the consultation, then takes Anchor's re-INVITE (told who it talks to now) and echoes what it hears.
+        string target = Sipp.Specialise("uas-media.xml", ("EXPECTED_USER", "102"), ("MEDIA_PORTS", regex),
+            ("HOLD_STEPS", Steps("reinvite-uas.steps").Replace("MEDIA_PORTS", regex, StringComparison.Ordinal).Replace("IDENTITY", "sip:15559876543@", StringComparison.Ordinal)));
+        Task<Sipp.Result> callee = Sipp.RunAsync(target, 5060, "u1", 1, 10, 60, "127.0.0.1", p102,
+            ["-rtp_echo", "-mp", TrunkTests.SippMediaPort(max, 0), "-mi", "127.0.0.1"]);
+        await Task.Delay(300);
+
+        // The consultation: 101 calls 102 (a phone's second line), and says which dialog that is.
+        string consultDir = Directory.CreateTempSubdirectory("anchor-sipp-").FullName;
+        Task<Sipp.Result> consult = Sipp.RunAsync(Sipp.Specialise("consult-uac.xml", ("MEDIA_PORTS", regex)), pbx.Port, "u1", 1, 10, 60, "127.0.0.1",
+            FreePort.Next(), ["-s", "102", "-au", "101", "-ap", PbxHost.Passwords["101"], "-set", "me", "101", "-trace_logs",
+                "-mp", TrunkTests.SippMediaPort(max, 3), "-mi", "127.0.0.1"], consultDir);
+        string[] dialog = (await Sipp.WaitForLogAsync(consultDir, "CONSULT ", TimeSpan.FromSeconds(15))).Split(' ');
+        string replaces = Uri.EscapeDataString($"{dialog[0]};to-tag={dialog[1]};from-tag=1c");
+
+        // 101's first line: answers the outside caller, holds it, REFERs it to 102 with the consultation's Replaces.
+        string refer = Sipp.Specialise("uas-refer.xml", ("TARGET@pbx.test", $"102@pbx.test?Replaces={replaces}"), ("FINAL", "200 OK"),
+            ("CSeq: 1 REFER", "CSeq: 2 REFER"), ("<pause milliseconds=\"800\"/>", Steps("hold-from-uas.steps")));
+        Task<Sipp.Result> transferor = Sipp.RunAsync(refer, 5060, "u1", 1, 10, 40, "127.0.0.1", p101,
+            ["-mp", TrunkTests.SippMediaPort(max, 2), "-mi", "127.0.0.1"]);
+        await Task.Delay(300);
+
+        // The outside caller: held (the relayed re-INVITE), resumed by Anchor once joined, then speaks to 102.
+        string speakAgain = Steps("hold-uas.steps") +
+            "<nop><action><exec play_pcap_audio=\"/usr/share/sip-tester/g711a.pcap\"/></action></nop><pause milliseconds=\"6000\"/>";
+        string outside = Sipp.Specialise("outside-call.xml", ("MEDIA_PORTS", regex), ("<pause milliseconds=\"8500\"/>", speakAgain));
+        Sipp.Result caller = await Sipp.RunAsync(outside, itsp.Port, "u1", 1, 10, 40, "127.0.0.1", FreePort.Next(),
+            ["-s", ItspKamailio.Did, "-mp", TrunkTests.SippMediaPort(max, 1), "-mi", "127.0.0.1"]);
+
+        Assert.True(caller.ExitCode == 0, "outside caller: " + caller.Output + pbx.Output);
+        Assert.True((await transferor).ExitCode == 0, "101 (the call): " + pbx.Output);
+        Assert.True((await consult).ExitCode == 0, "101 (the consultation): " + pbx.Output);
+        Assert.True((await callee).ExitCode == 0, "102: " + pbx.Output);
+        await pbx.AssertLogAsync("joined to call");
+        await pbx.AssertLogAsync("attended transfer complete: 15559876543 talks to 102");
+        await pbx.AssertLogAsync("called->caller ");
+        Match m = Regex.Match(pbx.Output, @"15559876543 -> 101 via trunk itsp: ended \(BYE from the caller\); RTP caller->called (\d+)/(\d+) packets \([^)]*\), called->caller (\d+)/(\d+)");
+        Assert.True(m.Success, pbx.Output);
+        Assert.InRange(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), 100, 2 * TrunkTests.PcapPackets); // the caller reached 102...
+        Assert.InRange(int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), 100, 2 * TrunkTests.PcapPackets); // ...and 102's echo came back
+    }
+
+    private static string Steps(string file) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Scenarios", file));
+}
