@@ -105,6 +105,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             Router = router,
         };
         proxy.Calls = _calls;
+        router.Calls = _calls;
         proxy.Router = router;
         var core = new PbxCore(registrar, proxy, local) { Calls = _calls, Router = router, Mwi = mwi, Blf = blf };
         _transactions = new TransactionLayer(_transport, core, time, log: _loggers.CreateLogger("Anchor.Sip.Transactions"), serverHeader: options.ServerHeader,

@@ -69,5 +69,44 @@ public class AttendedTransferTests
         Assert.InRange(int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), 100, 2 * TrunkTests.PcapPackets); // ...and 102's echo came back
     }
 
+    [Fact]
+    public async Task An_invite_with_replaces_naming_an_anchored_call_takes_the_place_of_that_leg()
+    {
+        // 101 calls UserC through the trunk (a call Anchor carries); 103, told of that dialog (as a REFER would tell a
+        // transferee whose call with 101 is proxied), INVITEs with Replaces: UserC is re-INVITEd, 103 talks to it, 101 is hung up.
+        int userCPort = FreePort.Next();
+        await using ItspKamailio itsp = await ItspKamailio.StartAsync(userCPort);
+        (int min, int max, string regex) = TrunkTests.MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(voicemail: false, configure: c => TrunkTests.Office(c, $"udp:127.0.0.1:{itsp.Port}", min, max));
+        await pbx.AssertLogAsync("Trunk itsp registered");
+        string userCSteps = Steps("reinvite-uas.steps").Replace("MEDIA_PORTS", regex, StringComparison.Ordinal)
+            .Replace("regexp=\"IDENTITY\" search_in=\"hdr\" header=\"P-Asserted-Identity:\" check_it=\"true\"", "regexp=\".*\" search_in=\"hdr\" header=\"Via:\"", StringComparison.Ordinal);
+        Task<Sipp.Result> userC = Sipp.RunAsync(Sipp.Specialise("uas-media.xml", ("EXPECTED_USER", "14085551212"), ("MEDIA_PORTS", regex), ("HOLD_STEPS", userCSteps)),
+            5060, "u1", 1, 10, 60, "127.0.0.1", userCPort, ["-rtp_echo", "-mp", TrunkTests.SippMediaPort(max, 0), "-mi", "127.0.0.1"]);
+        await Task.Delay(300);
+
+        string consultDir = Directory.CreateTempSubdirectory("anchor-sipp-").FullName;
+        Task<Sipp.Result> consult = Sipp.RunAsync(Sipp.Specialise("consult-uac.xml", ("MEDIA_PORTS", regex)), pbx.Port, "u1", 1, 10, 60, "127.0.0.1",
+            FreePort.Next(), ["-s", "914085551212", "-au", "101", "-ap", PbxHost.Passwords["101"], "-set", "me", "101", "-trace_logs",
+                "-mp", TrunkTests.SippMediaPort(max, 3), "-mi", "127.0.0.1"], consultDir);
+        string[] dialog = (await Sipp.WaitForLogAsync(consultDir, "CONSULT ", TimeSpan.FromSeconds(15))).Split(' ');
+
+        string replacing = Sipp.Specialise("media-caller.xml", ("MEDIA_PORTS", regex),
+            ("      Max-Forwards: 70\n      Content-Type: application/sdp", $"      Replaces: {dialog[0]};to-tag={dialog[1]};from-tag=1c\n      Max-Forwards: 70\n      Content-Type: application/sdp"));
+        Sipp.Result transferee = await Sipp.RunAsync(replacing, pbx.Port, "u1", 1, 10, 40, "127.0.0.1", FreePort.Next(),
+            ["-s", "914085551212", "-au", "103", "-ap", PbxHost.Passwords["103"], "-set", "me", "103", "-mp", TrunkTests.SippMediaPort(max, 1), "-mi", "127.0.0.1"]);
+
+        Assert.True(transferee.ExitCode == 0, "103: " + transferee.Output + pbx.Output);
+        Assert.True((await consult).ExitCode == 0, "101: " + pbx.Output);
+        Assert.True((await userC).ExitCode == 0, "UserC: " + pbx.Output + itsp.Output);
+        Assert.Single(Regex.Matches(itsp.Output, "ITSP-OUTBOUND 14085551212")); // one INVITE toward the ITSP: the dialog stayed the same
+        await pbx.AssertLogAsync("103 joined to itsp; 101 hung up");
+        await pbx.AssertLogAsync("called->caller ");
+        Match m = Regex.Match(pbx.Output, @"ended \(BYE from the caller\); RTP caller->called (\d+)/(\d+) packets \([^)]*\), called->caller (\d+)/(\d+)");
+        Assert.True(m.Success, pbx.Output);
+        Assert.InRange(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), 100, TrunkTests.PcapPackets); // 103 reached UserC...
+        Assert.InRange(int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), 100, TrunkTests.PcapPackets); // ...and its echo came back
+    }
+
     private static string Steps(string file) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Scenarios", file));
 }

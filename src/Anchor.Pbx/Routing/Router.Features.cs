@@ -133,7 +133,8 @@ public sealed partial class Router
 
     /// <summary>
     /// An INVITE with Replaces (RFC 3891): one naming a dialog that rings at an extension is a pickup (a busy lamp's key,
-    /// RFC 5359 §2.16); one naming no dialog Anchor knows of is 481, <c>early-only</c> for an answered one 486 (§3);
+    /// RFC 5359 §2.16); one naming an answered leg of Anchor's joins the caller in its place; one naming no dialog
+    /// Anchor knows of is 481, <c>early-only</c> for an answered one 486 (§3);
     /// anything else (the phones' own attended transfer on a proxied call) is routed as a call. Null: not one.
     /// </summary>
     private RouteDecision? Replacing(SipMessage req, string picker)
@@ -146,6 +147,12 @@ public sealed partial class Router
         if (Applications.Transfer.ReplacesId.Parse(value) is not { } id)
         {
             return new RejectDecision(400, "Bad Request (Replaces does not parse)");
+        }
+
+        if (Calls?.FindLeg(id.CallId, id.ToTag, id.FromTag) is { State: not global::Anchor.Pbx.Calls.LegState.Setup } leg)
+        {
+            // An answered leg of a call Anchor carries: the caller takes its place (a transferee the leg's phone REFERred).
+            return new LocalDecision(tx => Applications.Transfer.AttendedTransfer.OnInvite(tx, leg, id, picker));
         }
 
         IReadOnlyCollection<string> parties = Lines.In(id.CallId);

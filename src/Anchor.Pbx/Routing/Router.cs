@@ -60,6 +60,9 @@ public sealed partial class Router
     /// <summary>What each extension's phone is doing (hunt groups skip busy members; busy lamps show it).</summary>
     public Lines Lines { get; }
 
+    /// <summary>The calls Anchor carries (an INVITE with Replaces may name one of their legs); set by the host.</summary>
+    public global::Anchor.Pbx.Calls.CallHost? Calls { get; set; }
+
     /// <summary>The calls ringing at each extension, for pickup.</summary>
     public RingingCalls Ringing { get; } = new();
 

@@ -117,6 +117,73 @@ public static class AttendedTransfer
         call.Note($"attended transfer complete: {transferee.Name} talks to {party.Name} ({identity})");
     }
 
+    /// <summary>
+    /// An INVITE with Replaces naming <paramref name="replaced"/>, an answered leg of Anchor's (RFC 3891): the caller takes its
+    /// place in its call — the transferee a phone REFERred when the consultation is Anchor's and the call with the
+    /// transferee is not. The other party is re-INVITEd with the caller's offer (and told who it talks to now), its answer
+    /// answers the caller, and the replaced leg is hung up. 603 when the leg has ended meanwhile, 486 for <c>early-only</c>.
+    /// </summary>
+    internal static void OnInvite(ServerTransaction invite, Leg replaced, ReplacesId id, string caller)
+    {
+        Call call = replaced.Call;
+        call.Gate.Post(() => _ = call.Gate.Run(() => JoinAsync(call, invite, replaced, id, caller)).ContinueWith(t =>
+            call.Gate.Post(() => call.Host.Log.LogError(t.Exception!.GetBaseException(), "{Call}: joining {Caller} failed", call.Description, caller)),
+            TaskContinuationOptions.OnlyOnFaulted));
+    }
+
+    private static async Task JoinAsync(Call call, ServerTransaction invite, Leg replaced, ReplacesId id, string caller)
+    {
+        if (replaced.State == LegState.Ended || call.State == CallState.Ended)
+        {
+            invite.Respond(603, "Declined (the replaced call has ended)");
+            return;
+        }
+
+        if (id.EarlyOnly)
+        {
+            invite.Respond(486, "Busy Here (early-only, and the dialog is answered)");
+            return;
+        }
+
+        if (replaced.Handler is not Bridge bridge || bridge.Other(replaced) is not { State: LegState.Confirmed, Media: AnchoredMedia theirs } party)
+        {
+            invite.Respond(480, "Temporarily Unavailable (the replaced call has nobody to join)");
+            return;
+        }
+
+        if (!Leg.TryGetSdp(invite.Request, out SessionDescription? offer, out _) || offer is null)
+        {
+            invite.Respond(488, "Not Acceptable Here (an INVITE with Replaces must carry an offer)");
+            return;
+        }
+
+        Leg newcomer = call.AddIncoming(invite, caller, facesTrunk: false, replaced.ContactUser);
+        newcomer.Extension = caller;
+        if (call.Anchor(newcomer) is not { } mine || !mine.Learn(offer) || theirs.Present(offer) is not { } toParty)
+        {
+            newcomer.Reject(503, "Service Unavailable (no media ports)");
+            return;
+        }
+
+        call.Note($"{caller} takes the place of {replaced.Name} (INVITE with Replaces)");
+        SipMessage? answer = await party.ReinviteAsync(toParty, Identity(party, caller, call.Host.Options.Domain));
+        if (answer is not { StatusCode: >= 200 and < 300 } || !Leg.TryGetSdp(answer, out SessionDescription? sdp, out _) || sdp is null
+            || !theirs.Learn(sdp) || mine.Present(sdp) is not { } toCaller || newcomer.State == LegState.Ended)
+        {
+            newcomer.Reject(answer?.StatusCode is >= 300 and < 700 and var s ? s : 503, "Service Unavailable (the other party did not take the join)");
+            mine.Release();
+            return;
+        }
+
+        newcomer.Answer(toCaller);
+        replaced.Detached = true;
+        replaced.Hangup();
+        party.HoldsPeer = false;
+        call.MakeCaller(newcomer);
+        new Bridge(call, newcomer, party).UpdateMedia();
+        call.Note($"{caller} joined to {party.Name}; {replaced.Name} hung up");
+    }
+
     /// <summary>Inside the consultation's gate: its party bridged with the replaced leg moves to <paramref name="into"/>.</summary>
     private static (Leg?, string, int, string) Take(Call consultation, Leg replaced, ReplacesId id, Call into)
     {
