@@ -50,7 +50,7 @@ builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
 var settings = new AnchorSettings();
 try
 {
-    builder.Configuration.Bind(settings);
+    ConfigurationKeys.Bind(builder.Configuration, settings); // linear in the number of keys (5,000 extensions)
 }
 catch (InvalidOperationException e)
 {

@@ -56,7 +56,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         // One clock, one timer queue for every timer in Anchor: transactions, calls, keep-alives, purges, the heartbeat.
         _timers = new SipTimerQueue(time);
         _location = new LocationService(new SqliteLocationStore(_config.StorageConnectionString), time, _loggers.CreateLogger("Anchor.Location"), _timers);
-        _transport = new SipTransportLayer(new SipTransportOptions { ServerHeader = options.ServerHeader }, time, _loggers.CreateLogger("Anchor.Sip.Transport"))
+        _transport = new SipTransportLayer(new SipTransportOptions { ServerHeader = options.ServerHeader, UdpFastPath = _config.UdpFastPath }, time, _loggers.CreateLogger("Anchor.Sip.Transport"))
         {
             TimerQueue = _timers,
         };

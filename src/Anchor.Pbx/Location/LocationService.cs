@@ -27,9 +27,12 @@ public sealed class LocationService : IAsyncDisposable
     /// Contact host:port and source address → binding: a phone's dialog Contact need not be the string it registered
     /// (other parameters, no user part), but it is at the same address.
     /// </summary>
-    private readonly ConcurrentDictionary<IPEndPoint, Binding[]> _byAddress = new();
+    private readonly Dictionary<IPEndPoint, Dictionary<(string Aor, string Contact), Binding>> _byAddress = [];
 
-    /// <summary>Serialises changes to <see cref="_byAddress"/>: one address may carry several AORs (a phone's lines), changed under different AOR locks.</summary>
+    /// <summary>
+    /// Guards <see cref="_byAddress"/>: one address may carry several AORs (a phone's lines, or every account of a
+    /// gateway or a load generator), changed under different AOR locks; each change touches only its own entry.
+    /// </summary>
     private readonly Lock _addressGate = new();
     private readonly Channel<(string, string, Binding?)> _writes = Channel.CreateUnbounded<(string, string, Binding?)>(new() { SingleReader = true });
     private readonly Task _writer;
@@ -97,8 +100,27 @@ public sealed class LocationService : IAsyncDisposable
             return exact;
         }
 
+        if (AddressOf(target) is not { } ep)
+        {
+            return null;
+        }
+
         DateTimeOffset now = _time.GetUtcNow();
-        return AddressOf(target) is { } ep && _byAddress.TryGetValue(ep, out Binding[]? list) ? Array.Find(list, b => !b.IsExpired(now)) : null;
+        lock (_addressGate)
+        {
+            if (_byAddress.TryGetValue(ep, out var bindings))
+            {
+                foreach (Binding b in bindings.Values)
+                {
+                    if (!b.IsExpired(now))
+                    {
+                        return b;
+                    }
+                }
+            }
+        }
+
+        return null;
     }
 
     public IReadOnlyList<Binding> All() => _aors.Values.SelectMany(l => { lock (l) { return l.ToArray(); } }).ToArray();
@@ -281,8 +303,12 @@ public sealed class LocationService : IAsyncDisposable
         {
             foreach (IPEndPoint ep in Addresses(b))
             {
-                Binding[] list = _byAddress.TryGetValue(ep, out Binding[]? l) ? l : [];
-                _byAddress[ep] = [b, .. list.Where(x => x.ContactUri != b.ContactUri || x.Aor != b.Aor)];
+                if (!_byAddress.TryGetValue(ep, out var bindings))
+                {
+                    _byAddress[ep] = bindings = [];
+                }
+
+                bindings[(b.Aor, b.ContactUri)] = b;
             }
         }
     }
@@ -293,16 +319,12 @@ public sealed class LocationService : IAsyncDisposable
         {
             foreach (IPEndPoint ep in Addresses(b))
             {
-                if (_byAddress.TryGetValue(ep, out Binding[]? list))
+                if (_byAddress.TryGetValue(ep, out var bindings) && bindings.TryGetValue((b.Aor, b.ContactUri), out Binding? current) && current == b)
                 {
-                    Binding[] rest = list.Where(x => x != b).ToArray();
-                    if (rest.Length == 0)
+                    bindings.Remove((b.Aor, b.ContactUri));
+                    if (bindings.Count == 0)
                     {
-                        _byAddress.TryRemove(ep, out _);
-                    }
-                    else
-                    {
-                        _byAddress[ep] = rest;
+                        _byAddress.Remove(ep);
                     }
                 }
             }

@@ -22,6 +22,12 @@ public sealed record SipTransportOptions
     /// <summary>Messages queued for one TCP peer before it counts as not reading and is disconnected.</summary>
     public int TcpSendQueueLimit { get; init; } = 1024;
 
+    /// <summary>
+    /// On 64-bit Linux, UDP is received in batches with recvmmsg(2) into buffers allocated once (PERF-NOTES); elsewhere,
+    /// or when false, one <c>ReceiveFrom</c> per datagram.
+    /// </summary>
+    public bool UdpFastPath { get; init; } = true;
+
     /// <summary>The Server header on stateless error responses. No version by default.</summary>
     public string ServerHeader { get; init; } = "Anchor";
 }

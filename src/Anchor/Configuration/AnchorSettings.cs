@@ -225,6 +225,9 @@ public sealed class SipSettings
 
     /// <summary>Seconds between keep-alive OPTIONS to each registered contact.</summary>
     public int KeepAliveSeconds { get; set; } = 25;
+
+    /// <summary>UDP received in recvmmsg batches on 64-bit Linux (false: one ReceiveFrom per datagram, the portable path).</summary>
+    public bool UdpFastPath { get; set; } = true;
 }
 
 public sealed class MediaSettings

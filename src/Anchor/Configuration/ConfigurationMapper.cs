@@ -22,6 +22,9 @@ public sealed record AnchorConfig
 
     public IPAddress? ExternalAddress { get; init; }
 
+    /// <summary>Sip:UdpFastPath: recvmmsg batches on 64-bit Linux.</summary>
+    public bool UdpFastPath { get; init; } = true;
+
     public required DigestOptions Digest { get; init; }
 
     public required SecurityOptions Security { get; init; }
@@ -138,6 +141,7 @@ public static class ConfigurationMapper
             Snapshot = snapshot,
             Listen = listen,
             ExternalAddress = external,
+            UdpFastPath = s.Sip.UdpFastPath,
             Digest = digest,
             Security = security,
             Relay = relay,

@@ -13,8 +13,19 @@ public static class UnknownKeys
 {
     public static List<string> Find(IConfiguration configuration)
     {
+        // The keys as one tree, built from the providers' flat key lists (walking sections scans every key per node).
+        var root = new Node("");
+        foreach (string key in ConfigurationKeys.All(configuration))
+        {
+            Node node = root;
+            foreach (string segment in key.Split(ConfigurationPath.KeyDelimiter))
+            {
+                node = node.Child(segment);
+            }
+        }
+
         var found = new List<string>();
-        foreach (IConfigurationSection section in configuration.GetChildren())
+        foreach (Node section in root.Children)
         {
             if (!section.Key.Equals("Logging", StringComparison.OrdinalIgnoreCase))
             {
@@ -25,7 +36,26 @@ public static class UnknownKeys
         return found;
     }
 
-    private static void Check(IConfigurationSection section, Type owner, string path, List<string> found)
+    private sealed class Node(string key)
+    {
+        private readonly Dictionary<string, Node> _children = new(StringComparer.OrdinalIgnoreCase);
+
+        public string Key { get; } = key;
+
+        public IEnumerable<Node> Children => _children.Values;
+
+        public Node Child(string key)
+        {
+            if (!_children.TryGetValue(key, out Node? node))
+            {
+                _children[key] = node = new Node(key);
+            }
+
+            return node;
+        }
+    }
+
+    private static void Check(Node section, Type owner, string path, List<string> found)
     {
         PropertyInfo[] properties = owner.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).ToArray();
         PropertyInfo? property = properties.FirstOrDefault(p => p.Name.Equals(section.Key, StringComparison.OrdinalIgnoreCase));
@@ -40,7 +70,7 @@ public static class UnknownKeys
         CheckValue(section, property.PropertyType, path, found);
     }
 
-    private static void CheckValue(IConfigurationSection section, Type type, string path, List<string> found)
+    private static void CheckValue(Node section, Type type, string path, List<string> found)
     {
         Type t = Nullable.GetUnderlyingType(type) ?? type;
         if (t == typeof(string) || t.IsPrimitive || t.IsEnum)
@@ -51,7 +81,7 @@ public static class UnknownKeys
         if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Dictionary<,>))
         {
             Type value = t.GetGenericArguments()[1];
-            foreach (IConfigurationSection entry in section.GetChildren())
+            foreach (Node entry in section.Children)
             {
                 CheckValue(entry, value, $"{path}:{entry.Key}", found); // any key: the entries are the admin's names
             }
@@ -62,7 +92,7 @@ public static class UnknownKeys
         if (typeof(IEnumerable).IsAssignableFrom(t))
         {
             Type item = t.IsArray ? t.GetElementType()! : t.GetGenericArguments().FirstOrDefault() ?? typeof(string);
-            foreach (IConfigurationSection element in section.GetChildren())
+            foreach (Node element in section.Children)
             {
                 CheckValue(element, item, $"{path}:{element.Key}", found);
             }
@@ -70,7 +100,7 @@ public static class UnknownKeys
             return;
         }
 
-        foreach (IConfigurationSection child in section.GetChildren())
+        foreach (Node child in section.Children)
         {
             Check(child, t, $"{path}:{child.Key}", found);
         }
