@@ -48,8 +48,9 @@ public sealed class ExtensionAuth
                     Guard?.OnAuthFailure(tx.From.Remote, r.Username);
                 }
 
-                // Missing, rejected and stale all get a fresh challenge: an unknown user looks like a wrong password.
-                tx.Respond(proxy ? 407 : 401, proxy ? "Proxy Authentication Required" : "Unauthorized",
+                // Missing, rejected and stale all get a fresh challenge: an unknown user looks like a wrong password. Sent
+                // statelessly (§8.2.7): a retransmission is just challenged again, and a flood of them holds no state.
+                tx.RespondStateless(proxy ? 407 : 401, proxy ? "Proxy Authentication Required" : "Unauthorized",
                     _auth.ChallengeHeaders(proxy, stale: r.Outcome == DigestOutcome.Stale));
                 return null;
         }

@@ -20,6 +20,10 @@ public sealed class DigestAuthenticator
     private readonly byte[] _secret;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, NonceUse> _uses = new(StringComparer.Ordinal);
+
+    // ConcurrentDictionary.Count takes every lock of the table: counted here instead, once per nonce added or dropped.
+    private int _useCount;
+    private readonly Lock _evicting = new();
     private readonly string _dummyPassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>
@@ -53,7 +57,7 @@ public sealed class DigestAuthenticator
 
     public DigestOptions Options { get; }
 
-    public int TrackedNonces => _uses.Count;
+    public int TrackedNonces => Volatile.Read(ref _useCount);
 
     /// <summary>The WWW-Authenticate / Proxy-Authenticate values to send, one per algorithm, sharing one nonce.</summary>
     public IReadOnlyList<string> Challenges(bool stale = false)
@@ -232,13 +236,20 @@ public sealed class DigestAuthenticator
                 return false; // possibly forgotten (restart, eviction): a fresh nonce is cheap, a replay is not
             }
 
-            if (_uses.Count >= Options.MaxTrackedNonces)
+            if (Volatile.Read(ref _useCount) >= Options.MaxTrackedNonces)
             {
-                Evict();
+                lock (_evicting)
+                {
+                    if (Volatile.Read(ref _useCount) >= Options.MaxTrackedNonces)
+                    {
+                        Evict();
+                    }
+                }
             }
 
             if (_uses.TryAdd(nonce, new NonceUse { HighestCount = 1, IssuedAt = issuedAt }))
             {
+                Interlocked.Increment(ref _useCount);
                 return true;
             }
         }
@@ -251,21 +262,22 @@ public sealed class DigestAuthenticator
         RaiseForgotten(cutoff);
         foreach (var kv in _uses)
         {
-            if (kv.Value.IssuedAt < cutoff)
+            if (kv.Value.IssuedAt < cutoff && _uses.TryRemove(kv))
             {
-                _uses.TryRemove(kv);
+                Interlocked.Decrement(ref _useCount);
             }
         }
 
-        if (_uses.Count >= Options.MaxTrackedNonces)
+        if (Volatile.Read(ref _useCount) >= Options.MaxTrackedNonces)
         {
-            long median = _uses.Values.Select(u => u.IssuedAt).Order().ElementAt(_uses.Count / 2);
+            long[] issued = _uses.Values.Select(u => u.IssuedAt).Order().ToArray();
+            long median = issued[issued.Length / 2];
             RaiseForgotten(median);
             foreach (var kv in _uses)
             {
-                if (kv.Value.IssuedAt <= median)
+                if (kv.Value.IssuedAt <= median && _uses.TryRemove(kv))
                 {
-                    _uses.TryRemove(kv);
+                    Interlocked.Decrement(ref _useCount);
                 }
             }
         }

@@ -9,7 +9,7 @@ namespace Anchor.Sip.Transactions;
 /// </summary>
 public sealed class ServerTransaction : ITimerTarget
 {
-    private const int TimerG = 0, TimerH = 1, TimerI = 2, TimerJ = 3, TimerL = 4;
+    private const int TimerG = 0, TimerH = 1, TimerI = 2, TimerL = 4;
 
     private readonly TransactionLayer _layer;
     private readonly Lock _lock = new();
@@ -78,7 +78,17 @@ public sealed class ServerTransaction : ITimerTarget
             else if (!IsInvite)
             {
                 State = ServerTransactionState.Completed;
-                StartOrTerminate(TimerJ, _layer.Timers.Timeout64);
+                if (Unreliable)
+                {
+                    // Timer J's wait is kept by the layer as the response alone (§17.2.2): this object, and the request
+                    // it holds, are free to go once the transaction user lets go of them.
+                    Transmit(response);
+                    _layer.Linger(this, response);
+                    return;
+                }
+
+                State = ServerTransactionState.Terminated;
+                _layer.Remove(this, ackTimeout: false); // Timer J is zero on a reliable transport
             }
             else if (status < 300)
             {
@@ -105,6 +115,36 @@ public sealed class ServerTransaction : ITimerTarget
     /// <summary>Builds and sends a response with the standard copied headers (§8.2.6) and this transaction's To tag.</summary>
     public void Respond(int status, string reason, IEnumerable<KeyValuePair<string, string>>? headers = null) =>
         Respond(status, SipResponseBuilder.Build(Request, status, reason, From, ToTag, headers, _layer.ServerHeader));
+
+    /// <summary>
+    /// A final response sent as a stateless UAS sends it (§8.2.7), for a digest challenge: nothing is kept to answer
+    /// its retransmissions, each of which is challenged afresh (so a registrar's challenges cost no table space). An
+    /// INVITE keeps its transaction: the ACK of its final response must be absorbed.
+    /// </summary>
+    public void RespondStateless(int status, string reason, IEnumerable<KeyValuePair<string, string>>? headers = null)
+    {
+        if (IsInvite || status < 200)
+        {
+            Respond(status, reason, headers);
+            return;
+        }
+
+        byte[] response = SipResponseBuilder.Build(Request, status, reason, From, ToTag, headers, _layer.ServerHeader);
+        lock (_lock)
+        {
+            if (State is not (ServerTransactionState.Trying or ServerTransactionState.Proceeding))
+            {
+                return;
+            }
+
+            _lastResponse = response;
+            LastStatus = status;
+            State = ServerTransactionState.Terminated;
+            Transmit(response);
+        }
+
+        _layer.Remove(this, ackTimeout: false);
+    }
 
     /// <summary>A retransmission of the request (or the ACK) arrived.</summary>
     internal void OnRetransmission(SipMessage request)
@@ -164,7 +204,6 @@ public sealed class ServerTransaction : ITimerTarget
                     terminate = true;
                     break;
                 case TimerI:
-                case TimerJ:
                 case TimerL:
                     terminate = true;
                     break;

@@ -21,6 +21,8 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
     private readonly ConcurrentDictionary<string, ServerTransaction> _server = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ClientTransaction> _client = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _mergeIds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lingering> _lingering = new(StringComparer.Ordinal);
+    private int _lingeringCount;
 
     private readonly bool _ownsQueue;
 
@@ -59,6 +61,17 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
     private long _overload;
 
     public int ServerTransactionCount => Volatile.Read(ref _serverCount);
+
+    /// <summary>
+    /// Completed non-INVITE server transactions over UDP waiting out Timer J (§17.2.2) to answer retransmissions: kept as
+    /// their key and last response only, apart from <see cref="MaxServerTransactions"/> (so a busy registrar's answered
+    /// REGISTERs never make it refuse new ones), at most <see cref="MaxLingering"/> of them; past that an answered
+    /// request is forgotten at once, and a retransmission of it is handled as new.
+    /// </summary>
+    public int LingeringCount => Volatile.Read(ref _lingeringCount);
+
+    /// <summary>The most completed non-INVITE transactions kept for Timer J (about 600 bytes each).</summary>
+    public int MaxLingering { get; init; } = 400_000;
 
     // ConcurrentDictionary.Count takes every lock of the table: too dear for once per request, so the layer counts.
     private int _serverCount;
@@ -102,6 +115,12 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
         if (_server.TryGetValue(key, out ServerTransaction? existing))
         {
             existing.OnRetransmission(message);
+            return;
+        }
+
+        if (_lingering.TryGetValue(key, out Lingering? answered))
+        {
+            Transmit(answered.Response, answered.Destination, onError: null); // §17.2.2: Completed absorbs it with the last response
             return;
         }
 
@@ -264,6 +283,42 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
         if (ackTimeout)
         {
             _log.LogDebug("No ACK for the final response to {CallId}", tx.Request.CallIdString);
+        }
+    }
+
+    /// <summary>A non-INVITE server transaction over UDP sent its final response: out of the live table, its response kept for Timer J.</summary>
+    internal void Linger(ServerTransaction tx, byte[] response)
+    {
+        Remove(tx, ackTimeout: false);
+        if (Interlocked.Increment(ref _lingeringCount) > MaxLingering)
+        {
+            Interlocked.Decrement(ref _lingeringCount);
+            return;
+        }
+
+        var entry = new Lingering(this, tx.Key, response, tx.ResponseDestination);
+        if (!_lingering.TryAdd(tx.Key, entry))
+        {
+            Interlocked.Decrement(ref _lingeringCount);
+            return;
+        }
+
+        TimerQueue.Schedule(Timers.Timeout64, entry, 0, 0);
+    }
+
+    /// <summary>What Timer J keeps of a completed non-INVITE transaction: the response to send again, and where.</summary>
+    private sealed class Lingering(TransactionLayer layer, string key, byte[] response, SipEndPoint destination) : ITimerTarget
+    {
+        public byte[] Response { get; } = response;
+
+        public SipEndPoint Destination { get; } = destination;
+
+        public void OnTimer(int timer, int generation)
+        {
+            if (layer._lingering.TryRemove(new KeyValuePair<string, Lingering>(key, this)))
+            {
+                Interlocked.Decrement(ref layer._lingeringCount);
+            }
         }
     }
 

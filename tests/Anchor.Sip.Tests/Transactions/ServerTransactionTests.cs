@@ -52,12 +52,32 @@ public class ServerTransactionTests
         h.Receive(Request("OPTIONS"));
         Assert.Equal(200, Assert.Single(h.TakeSent()).Message.StatusCode);
 
-        // Timer J = 64*T1 on UDP, then the transaction is gone.
-        h.Advance(TimeSpan.FromSeconds(31.9));
-        Assert.Equal(1, h.Layer.ServerTransactionCount);
-        h.Advance(TimeSpan.FromSeconds(0.2));
+        // Timer J = 64*T1 on UDP: kept as its response alone (out of the live table), then gone.
         Assert.Equal(0, h.Layer.ServerTransactionCount);
-        Assert.Equal(ServerTransactionState.Terminated, tx.State);
+        Assert.Equal(1, h.Layer.LingeringCount);
+        h.Advance(TimeSpan.FromSeconds(31.9));
+        h.Receive(Request("OPTIONS"));
+        Assert.Equal(200, Assert.Single(h.TakeSent()).Message.StatusCode);
+        Assert.Single(h.Requests);
+        h.Advance(TimeSpan.FromSeconds(0.2));
+        Assert.Equal(0, h.Layer.LingeringCount);
+        h.Receive(Request("OPTIONS")); // after Timer J: a new request
+        Assert.Equal(2, h.Requests.Count);
+    }
+
+    [Fact]
+    public void Answered_non_invites_never_fill_the_table_of_live_transactions()
+    {
+        using var h = new TransactionHarness(maxServerTransactions: 2);
+        for (int i = 0; i < 10; i++)
+        {
+            h.Receive(Request("OPTIONS", branch: $"z9hG4bKfill{i}"));
+            h.Requests[^1].Respond(200, "OK");
+        }
+
+        Assert.Equal(10, h.Requests.Count); // none refused 503: answered ones linger apart
+        Assert.Equal(10, h.Layer.LingeringCount);
+        Assert.True(h.TakeSent().All(s => s.Message.StatusCode == 200));
     }
 
     [Fact]
