@@ -186,16 +186,14 @@ public sealed class DigestAuthenticator
         Span<byte> mac = stackalloc byte[32];
         HMACSHA256.HashData(_secret, n[..16], mac);
         mac[..16].CopyTo(n[16..]);
-        return Convert.ToBase64String(n).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return System.Buffers.Text.Base64Url.EncodeToString(n); // RFC 4648 §5, unpadded: one string
     }
 
     private NonceState CheckNonce(string nonce, out long issuedAt)
     {
         issuedAt = 0;
-        string b64 = nonce.Replace('-', '+').Replace('_', '/');
-        b64 = b64.PadRight(b64.Length + ((4 - (b64.Length % 4)) % 4), '=');
         Span<byte> n = stackalloc byte[NonceBytes + 3];
-        if (!Convert.TryFromBase64String(b64, n, out int len) || len != NonceBytes)
+        if (nonce.Length > 64 || !System.Buffers.Text.Base64Url.TryDecodeFromChars(nonce, n, out int len) || len != NonceBytes)
         {
             return NonceState.Forged;
         }
