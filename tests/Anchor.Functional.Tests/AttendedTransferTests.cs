@@ -35,11 +35,7 @@ public class AttendedTransferTests
         await Task.Delay(300);
 
         // The consultation: 101 calls 102 (a phone's second line), and says which dialog that is.
-        string consultDir = Directory.CreateTempSubdirectory("anchor-sipp-").FullName;
-        Task<Sipp.Result> consult = Sipp.RunAsync(Sipp.Specialise("consult-uac.xml", ("MEDIA_PORTS", regex)), pbx.Port, "u1", 1, 10, 60, "127.0.0.1",
-            FreePort.Next(), ["-s", "102", "-au", "101", "-ap", PbxHost.Passwords["101"], "-set", "me", "101", "-trace_logs",
-                "-mp", TrunkTests.SippMediaPort(max, 3), "-mi", "127.0.0.1"], consultDir);
-        string[] dialog = (await Sipp.WaitForLogAsync(consultDir, "CONSULT ", TimeSpan.FromSeconds(15))).Split(' ');
+        (Task<Sipp.Result> consult, string[] dialog) = await ConsultAsync(pbx, "102", max, regex);
         string replaces = Uri.EscapeDataString($"{dialog[0]};to-tag={dialog[1]};from-tag=1c");
 
         // 101's first line: answers the outside caller, holds it, REFERs it to 102 with the consultation's Replaces.
@@ -85,11 +81,7 @@ public class AttendedTransferTests
             5060, "u1", 1, 10, 60, "127.0.0.1", userCPort, ["-rtp_echo", "-mp", TrunkTests.SippMediaPort(max, 0), "-mi", "127.0.0.1"]);
         await Task.Delay(300);
 
-        string consultDir = Directory.CreateTempSubdirectory("anchor-sipp-").FullName;
-        Task<Sipp.Result> consult = Sipp.RunAsync(Sipp.Specialise("consult-uac.xml", ("MEDIA_PORTS", regex)), pbx.Port, "u1", 1, 10, 60, "127.0.0.1",
-            FreePort.Next(), ["-s", "914085551212", "-au", "101", "-ap", PbxHost.Passwords["101"], "-set", "me", "101", "-trace_logs",
-                "-mp", TrunkTests.SippMediaPort(max, 3), "-mi", "127.0.0.1"], consultDir);
-        string[] dialog = (await Sipp.WaitForLogAsync(consultDir, "CONSULT ", TimeSpan.FromSeconds(15))).Split(' ');
+        (Task<Sipp.Result> consult, string[] dialog) = await ConsultAsync(pbx, "914085551212", max, regex);
 
         string replacing = Sipp.Specialise("media-caller.xml", ("MEDIA_PORTS", regex),
             ("      Max-Forwards: 70\n      Content-Type: application/sdp", $"      Replaces: {dialog[0]};to-tag={dialog[1]};from-tag=1c\n      Max-Forwards: 70\n      Content-Type: application/sdp"));
@@ -106,6 +98,16 @@ public class AttendedTransferTests
         Assert.True(m.Success, pbx.Output);
         Assert.InRange(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), 100, TrunkTests.PcapPackets); // 103 reached UserC...
         Assert.InRange(int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), 100, TrunkTests.PcapPackets); // ...and its echo came back
+    }
+
+    /// <summary>101 calls <paramref name="to"/> (a phone's second line) and, once answered, says which dialog that is: its Call-ID and Anchor's tag.</summary>
+    private static async Task<(Task<Sipp.Result> Consult, string[] Dialog)> ConsultAsync(PbxHost pbx, string to, int max, string regex)
+    {
+        string dir = Directory.CreateTempSubdirectory("anchor-sipp-").FullName;
+        Task<Sipp.Result> consult = Sipp.RunAsync(Sipp.Specialise("consult-uac.xml", ("MEDIA_PORTS", regex)), pbx.Port, "u1", 1, 10, 60, "127.0.0.1",
+            FreePort.Next(), ["-s", to, "-au", "101", "-ap", PbxHost.Passwords["101"], "-set", "me", "101", "-trace_logs",
+                "-mp", TrunkTests.SippMediaPort(max, 3), "-mi", "127.0.0.1"], dir);
+        return (consult, (await Sipp.WaitForLogAsync(dir, "CONSULT ", TimeSpan.FromSeconds(15))).Split(' '));
     }
 
     private static string Steps(string file) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Scenarios", file));
