@@ -6,11 +6,18 @@ namespace Anchor.Sip.Message;
 public static class SipIds
 {
     /// <summary>48 random bits, as hex.</summary>
-    public static string NewTag() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+    public static string NewTag() => Hex(stackalloc byte[6]);
 
     /// <summary>96 random bits, as hex: globally unique without naming a host.</summary>
-    public static string NewCallId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+    public static string NewCallId() => Hex(stackalloc byte[12]);
 
     /// <summary>The RFC 3261 magic cookie and 64 random bits.</summary>
-    public static string NewBranch() => "z9hG4bK" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+    public static string NewBranch() => "z9hG4bK" + Hex(stackalloc byte[8]);
+
+    /// <summary>Random bytes as lower-case hex, with no array for the bytes.</summary>
+    private static string Hex(Span<byte> random)
+    {
+        RandomNumberGenerator.Fill(random);
+        return Convert.ToHexStringLower(random);
+    }
 }

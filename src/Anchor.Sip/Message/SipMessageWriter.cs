@@ -6,13 +6,34 @@ namespace Anchor.Sip.Message;
 
 /// <summary>
 /// Writes a new message line by line into one growing buffer. Content-Length is always written, from the body given
-/// (§18.3 requires it on streams; writing it everywhere costs nothing).
+/// (§18.3 requires it on streams; writing it everywhere costs nothing). The buffer is the thread's spare when it has
+/// one (given back by <see cref="Finish"/>), so a message costs one array, its own; a writer must not be used after
+/// <see cref="Finish"/>.
 /// </summary>
 public sealed class SipMessageWriter
 {
-    private readonly ArrayBufferWriter<byte> _buf;
+    private const int LargestKept = 16 * 1024;
 
-    public SipMessageWriter(int initialCapacity = 1024) => _buf = new ArrayBufferWriter<byte>(initialCapacity);
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_spare;
+
+    private ArrayBufferWriter<byte>? _buf;
+
+    public SipMessageWriter(int initialCapacity = 1024)
+    {
+        if (t_spare is { } spare)
+        {
+            t_spare = null; // a writer made before this one finishes gets a buffer of its own
+            spare.ResetWrittenCount();
+            _buf = spare;
+        }
+        else
+        {
+            _buf = new ArrayBufferWriter<byte>(Math.Max(initialCapacity, 1024));
+        }
+    }
+
+    private ArrayBufferWriter<byte> Buffer => _buf ?? throw new InvalidOperationException("The message was finished");
 
     public SipMessageWriter RequestLine(ReadOnlySpan<byte> method, ReadOnlySpan<byte> uri) =>
         Raw(method).Raw(" "u8).Raw(uri).Raw(" SIP/2.0\r\n"u8);
@@ -41,22 +62,24 @@ public sealed class SipMessageWriter
 
     public SipMessageWriter Raw(ReadOnlySpan<byte> bytes)
     {
-        _buf.Write(bytes);
+        Buffer.Write(bytes);
         return this;
     }
 
     public SipMessageWriter Text(string s)
     {
         int max = Encoding.UTF8.GetMaxByteCount(s.Length);
-        int n = Encoding.UTF8.GetBytes(s, _buf.GetSpan(max));
-        _buf.Advance(n);
+        ArrayBufferWriter<byte> buf = Buffer;
+        int n = Encoding.UTF8.GetBytes(s, buf.GetSpan(max));
+        buf.Advance(n);
         return this;
     }
 
     public SipMessageWriter Number(long n)
     {
-        Utf8Formatter.TryFormat(n, _buf.GetSpan(20), out int written);
-        _buf.Advance(written);
+        ArrayBufferWriter<byte> buf = Buffer;
+        Utf8Formatter.TryFormat(n, buf.GetSpan(20), out int written);
+        buf.Advance(written);
         return this;
     }
 
@@ -69,6 +92,14 @@ public sealed class SipMessageWriter
         }
 
         Raw("Content-Length: "u8).Number(body.Length).Raw("\r\n\r\n"u8).Raw(body);
-        return _buf.WrittenSpan.ToArray();
+        ArrayBufferWriter<byte> buf = Buffer;
+        byte[] message = buf.WrittenSpan.ToArray();
+        _buf = null;
+        if (buf.Capacity <= LargestKept)
+        {
+            t_spare = buf; // the next message written on this thread reuses it
+        }
+
+        return message;
     }
 }

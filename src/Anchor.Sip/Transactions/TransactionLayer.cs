@@ -343,6 +343,34 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
         SipVia via = m.TopVia;
         ReadOnlySpan<byte> method = methodOverride is { } mo ? Encoding.ASCII.GetBytes(SipMethods.Name(mo))
             : m.Method == SipMethod.Ack ? "INVITE"u8 : m.MethodBytes;
+        if (via.HasRfc3261Branch && via.Branch.Length + via.Host.Length + method.Length + 14 <= 256)
+        {
+            // The usual key, written once into a stack buffer: branch|host:port|METHOD (host in lower case).
+            Span<char> key = stackalloc char[256];
+            int n = 0;
+            foreach (byte c in via.Branch)
+            {
+                key[n++] = (char)c;
+            }
+
+            key[n++] = '|';
+            foreach (byte c in via.Host)
+            {
+                key[n++] = char.ToLowerInvariant((char)c);
+            }
+
+            key[n++] = ':';
+            via.Port.TryFormat(key[n..], out int digits, default, System.Globalization.CultureInfo.InvariantCulture);
+            n += digits;
+            key[n++] = '|';
+            foreach (byte c in method)
+            {
+                key[n++] = (char)c;
+            }
+
+            return new string(key[..n]);
+        }
+
         var sb = new StringBuilder(96);
         if (via.HasRfc3261Branch)
         {
