@@ -140,6 +140,21 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> as a task on the call's gate, so that its awaits (and those of any application it
+    /// hands the call to) come back into the gate as an application's do; a fault is logged as "<paramref name="what"/>
+    /// failed" and ends the call.
+    /// </summary>
+    public void RunOnGate(Func<Task> work, string what) =>
+        _ = Gate.Run(work).ContinueWith(t => Gate.Post(() =>
+        {
+            if (t.Exception?.GetBaseException() is { } e and not OperationCanceledException)
+            {
+                Host.Log.LogError(e, "{Call}: {What} failed", Description, what);
+                End(EndReason.Error, what + " failed", 500, "Server Internal Error");
+            }
+        }), TaskContinuationOptions.OnlyOnFaulted);
+
     /// <summary>Runs <paramref name="action"/> when the call ends (a busy lamp, a park slot).</summary>
     public void OnEnd(Action action) => _onEnd.Add(action);
 

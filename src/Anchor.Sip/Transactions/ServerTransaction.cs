@@ -235,20 +235,6 @@ public sealed class ServerTransaction : ITimerTarget
 
     private void Start(int timer, TimeSpan delay) => _layer.TimerQueue.Schedule(delay, this, timer, ++_generation[timer]);
 
-    /// <summary>Timers J and I are zero on reliable transports (§17.2.2): terminate at once instead of scheduling.</summary>
-    private void StartOrTerminate(int timer, TimeSpan unreliableDelay)
-    {
-        if (Unreliable)
-        {
-            Start(timer, unreliableDelay);
-        }
-        else
-        {
-            State = ServerTransactionState.Terminated;
-            _layer.Remove(this, ackTimeout: false); // table removal only: safe under our lock
-        }
-    }
-
     private void Transmit(byte[] data) => _layer.Transmit(data, ResponseDestination, onError: this);
 
     internal void OnTransportError()

@@ -343,10 +343,11 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
         SipVia via = m.TopVia;
         ReadOnlySpan<byte> method = methodOverride is { } mo ? Encoding.ASCII.GetBytes(SipMethods.Name(mo))
             : m.Method == SipMethod.Ack ? "INVITE"u8 : m.MethodBytes;
-        if (via.HasRfc3261Branch && via.Branch.Length + via.Host.Length + method.Length + 14 <= 256)
+        if (via.HasRfc3261Branch)
         {
-            // The usual key, written once into a stack buffer: branch|host:port|METHOD (host in lower case).
-            Span<char> key = stackalloc char[256];
+            // branch|host:port|METHOD (host in lower case), written once: on the stack unless the branch is huge.
+            int length = via.Branch.Length + via.Host.Length + method.Length + 14;
+            Span<char> key = length <= 256 ? stackalloc char[256] : new char[length];
             int n = 0;
             foreach (byte c in via.Branch)
             {
@@ -372,12 +373,6 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
         }
 
         var sb = new StringBuilder(96);
-        if (via.HasRfc3261Branch)
-        {
-            Append(sb, via.Branch).Append('|');
-            AppendLower(sb, via.Host).Append(':').Append(via.Port).Append('|');
-            return Append(sb, method).ToString();
-        }
 
         // RFC 2543 (§17.2.3, last paragraphs): Request-URI, From tag, Call-ID, CSeq number, top Via; To tag left out so the ACK matches.
         sb.Append("2543|");
@@ -409,16 +404,6 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
         foreach (byte c in b)
         {
             sb.Append((char)c);
-        }
-
-        return sb;
-    }
-
-    private static StringBuilder AppendLower(StringBuilder sb, ReadOnlySpan<byte> b)
-    {
-        foreach (byte c in b)
-        {
-            sb.Append(char.ToLowerInvariant((char)c));
         }
 
         return sb;

@@ -42,15 +42,7 @@ public static class AttendedTransfer
 
         transferor.Respond(tx, 202, "Accepted");
         BlindTransfer.Notify(transferor, 100, "Trying", final: false);
-        _ = call.Gate.Run(() => RunAsync(call, transferor, transferee, replaced, id)).ContinueWith(t =>
-            call.Gate.Post(() =>
-            {
-                if (t.Exception?.GetBaseException() is { } e and not OperationCanceledException)
-                {
-                    call.Host.Log.LogError(e, "{Call}: attended transfer failed", call.Description);
-                    call.End(EndReason.Error, "attended transfer failed", 500, "Server Internal Error");
-                }
-            }), TaskContinuationOptions.OnlyOnFaulted);
+        call.RunOnGate(() => RunAsync(call, transferor, transferee, replaced, id), "attended transfer");
     }
 
     private static async Task RunAsync(Call call, Leg transferor, Leg transferee, Leg replaced, ReplacesId id)

@@ -48,17 +48,7 @@ public static class BlindTransfer
 
         transferor.Respond(tx, 202, "Accepted");
         Notify(transferor, 100, "Trying", final: false);
-        // As a task on the call's gate, so that every await of the transfer (and of the application it hands the call to)
-        // comes back into the gate, as an application's do.
-        _ = call.Gate.Run(() => RunAsync(call, router, transferor, transferee, target.User, target.Replaces)).ContinueWith(t =>
-            call.Gate.Post(() =>
-            {
-                if (t.Exception?.GetBaseException() is { } e and not OperationCanceledException)
-                {
-                    call.Host.Log.LogError(e, "{Call}: transfer failed", call.Description);
-                    call.End(EndReason.Error, "transfer failed", 500, "Server Internal Error");
-                }
-            }), TaskContinuationOptions.OnlyOnFaulted);
+        call.RunOnGate(() => RunAsync(call, router, transferor, transferee, target.User, target.Replaces), "transfer");
     }
 
     /// <param name="replaces">An attended transfer whose consultation call the phones hold between them (proxied): the
