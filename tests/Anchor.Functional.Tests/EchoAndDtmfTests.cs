@@ -31,9 +31,15 @@ public class EchoAndDtmfTests
             ["-s", "*43", "-au", "101", "-ap", PbxHost.Passwords["101"], "-trace_logs"], work);
         int relay = int.Parse(await Sipp.WaitForLogAsync(work, "RELAY", TimeSpan.FromSeconds(10)), CultureInfo.InvariantCulture);
 
-        // A key cuts the spoken introduction short; then the beep; then a 1 kHz tone for 2 s goes out and must come back.
+        // A key cuts the spoken introduction short; then the beep; once Anchor has gone quiet (the beep is over and
+        // it echoes), a 1 kHz tone for 2 s goes out and must come back.
         media.Send(Event(101, 1, 800, 1), relay);
-        await Task.Delay(900);
+        await Task.Delay(600);
+        for (int i = 0; i < 50 && (media.Packets.Count == 0 || media.Now - media.Packets[^1].At < TimeSpan.FromMilliseconds(300)); i++)
+        {
+            await Task.Delay(100);
+        }
+
         TimeSpan toneStart = media.Now;
         var tone = Enumerable.Range(0, 100).Select(i => Audio.ToneMuLaw(1000, 160, i * 160)).ToList();
         await media.SendStreamAsync(relay, 0, tone);

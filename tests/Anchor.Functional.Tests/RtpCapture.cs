@@ -7,7 +7,8 @@ namespace Anchor.Functional.Tests;
 
 /// <summary>
 /// A party's media socket in a test: an RTP port (with its RTCP port above it) that records every RTP packet it gets,
-/// with its arrival time, and can send RTP itself. The SIP side is SIPp's; this is where its SDP points.
+/// with its arrival time (the kernel's, where it gives one: see <see cref="KernelClock"/>), and can send RTP itself.
+/// The SIP side is SIPp's; this is where its SDP points.
 /// </summary>
 internal sealed class RtpCapture : IDisposable
 {
@@ -16,7 +17,8 @@ internal sealed class RtpCapture : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Packet> _packets = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly Task _loop;
+    private readonly long _originUnixNs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+    private readonly Thread _loop;
 
     public RtpCapture()
     {
@@ -26,7 +28,9 @@ internal sealed class RtpCapture : IDisposable
         _rtcp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         _rtcp.Bind(new IPEndPoint(IPAddress.Loopback, port + 1));
         Port = port;
-        _loop = Task.Run(ReceiveLoopAsync);
+        KernelClock.Enable(_rtp);
+        _loop = new Thread(ReceiveLoop) { IsBackground = true, Name = "rtp-capture" };
+        _loop.Start();
     }
 
     public int Port { get; }
@@ -75,17 +79,18 @@ internal sealed class RtpCapture : IDisposable
         }
     }
 
-    private async Task ReceiveLoopAsync()
+    private void ReceiveLoop()
     {
         byte[] buf = new byte[2048];
         while (!_stop.IsCancellationRequested)
         {
             int n;
+            long stamp;
             try
             {
-                n = await _rtp.ReceiveAsync(buf, SocketFlags.None, _stop.Token);
+                n = KernelClock.Receive(_rtp, buf, 100, out stamp);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (ObjectDisposedException)
             {
                 return;
             }
@@ -95,7 +100,8 @@ internal sealed class RtpCapture : IDisposable
                 continue;
             }
 
-            var p = new Packet(_clock.Elapsed, BinaryPrimitives.ReadUInt32BigEndian(buf.AsSpan(8)), buf[1] & 0x7F,
+            TimeSpan at = stamp > 0 ? TimeSpan.FromTicks((stamp - _originUnixNs) / 100) : _clock.Elapsed;
+            var p = new Packet(at, BinaryPrimitives.ReadUInt32BigEndian(buf.AsSpan(8)), buf[1] & 0x7F,
                 BinaryPrimitives.ReadUInt16BigEndian(buf.AsSpan(2)), BinaryPrimitives.ReadUInt32BigEndian(buf.AsSpan(4)), buf[12..n]);
             lock (_packets)
             {
@@ -107,9 +113,9 @@ internal sealed class RtpCapture : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
+        _loop.Join(TimeSpan.FromSeconds(2));
         _rtp.Dispose();
         _rtcp.Dispose();
-        _loop.Wait(TimeSpan.FromSeconds(2));
         _stop.Dispose();
     }
 }

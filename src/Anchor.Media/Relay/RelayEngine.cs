@@ -206,6 +206,11 @@ internal sealed unsafe class RelayEngine : IDisposable
                 return;
             }
 
+            if (!_commands.IsEmpty)
+            {
+                RunCommands(); // what was posted before these packets came applies to them, whatever order epoll lists them in
+            }
+
             for (int i = 0; i < n; i++)
             {
                 long id = *(long*)(_events + (i * stride) + dataOffset);

@@ -9,12 +9,12 @@ public sealed class ConfirmApplication(bool on) : Application
 
     public override async Task RunAsync(Call call)
     {
-        if (!LocalAnswer.TryAnswer(call))
+        if (LocalAnswer.Answer(call) is not { } voice)
         {
             return;
         }
 
-        await new Voice(call, call.Caller).SayAsync(on ? "feature-on" : "feature-off");
+        await voice.SayAsync(on ? "feature-on" : "feature-off");
         call.End(EndReason.ApplicationEnded, on ? "feature on" : "feature off");
     }
 }

@@ -9,38 +9,42 @@ public static class LocalAnswer
 {
     /// <summary>
     /// Answers the caller's INVITE with Anchor's SDP (an answer to its offer, or Anchor's offer for a late one) unless
-    /// the call is answered already; false (and the call ended with the reason) when it cannot be.
+    /// the call is answered already, and returns what the application says and hears on the caller's leg; null (and the
+    /// call ended with the reason) when it cannot be. Anchor's engine takes the caller's media and its keys are kept
+    /// before the 200 leaves, so a key pressed the moment the call is up is type-ahead, not lost.
     /// </summary>
-    public static bool TryAnswer(Call call)
+    public static Voice? Answer(Call call)
     {
         Leg caller = call.Caller;
+        var voice = new Voice(call, caller);
         if (caller.State == LegState.Confirmed)
         {
-            return caller.Media is AnchoredMedia;
+            return caller.Media is AnchoredMedia && call.Listen(caller) ? voice : null;
         }
 
         if ((caller.Media as AnchoredMedia ?? call.Anchor(caller)) is not AnchoredMedia media)
         {
             call.End(EndReason.MediaFailure, "Anchor's own media needs the relay", 503, "Service Unavailable (no media relay)");
-            return false;
+            return null;
         }
 
         if (!Leg.TryGetSdp(caller.Initial!.Request, out SessionDescription? offer, out _))
         {
             call.End(EndReason.MediaFailure, "the caller's SDP is unusable", 488, "Not Acceptable Here (SDP)");
-            return false;
+            return null;
         }
 
         byte[]? sdp = offer is null ? media.OfferLocally() : media.AnswerLocally(offer);
         if (sdp is null)
         {
             call.End(EndReason.MediaFailure, "no G.711 in the caller's offer", 488, "Not Acceptable Here (G.711 needed)");
-            return false;
+            return null;
         }
 
+        call.Listen(caller);
         caller.Answer(sdp);
         call.MarkAnswered();
-        return true;
+        return voice;
     }
 
     /// <summary>Waits <paramref name="delay"/> on the call's timer queue (cancelled when the call ends).</summary>

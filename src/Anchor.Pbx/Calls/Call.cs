@@ -325,6 +325,18 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
         return done.Task;
     }
 
+    /// <summary>Makes Anchor's own engine <paramref name="leg"/>'s other side and hears its keys; false without anchored media.</summary>
+    internal bool Listen(Leg leg)
+    {
+        if (leg.Media is not AnchoredMedia media || media.Local() is not { } stream)
+        {
+            return false;
+        }
+
+        stream.Events = this;
+        return true;
+    }
+
     /// <summary>Stops what plays to <paramref name="leg"/>; its <see cref="PlayAsync"/> completes with false.</summary>
     public void StopPlayback(Leg leg) => StopPlayback(leg, stopStream: true);
 

@@ -30,13 +30,12 @@ public sealed class AutoAttendantApplication(Attendant aa, AttendantModes modes)
             }
         }
 
-        if (!LocalAnswer.TryAnswer(call))
+        if (LocalAnswer.Answer(call) is not { } voice)
         {
             return;
         }
 
         call.Note($"auto attendant {aa.Number} ({aa.Name}), {(night ? "night" : "day")}");
-        var voice = new Voice(call, call.Caller);
         AaOutcome outcome = await AaRunner.RunAsync(aa.Script(night), voice, text => call.Note($"auto attendant {aa.Number}: {text}"));
         if (call.State == CallState.Ended)
         {

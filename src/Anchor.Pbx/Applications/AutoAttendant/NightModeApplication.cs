@@ -14,13 +14,12 @@ public sealed class NightModeApplication(IReadOnlyCollection<Attendant> all, Att
     public override async Task RunAsync(Call call)
     {
         string caller = call.Info.Caller;
-        if (all.Count == 0 || !LocalAnswer.TryAnswer(call))
+        if (all.Count == 0 || LocalAnswer.Answer(call) is not { } voice)
         {
             call.End(EndReason.Unavailable, "no auto attendant to switch", 404, "Not Found");
             return;
         }
 
-        var voice = new Voice(call, call.Caller);
         bool allowed = all.Any(a => a.Operators.Contains(caller));
         if (!allowed && call.Host.Mailboxes is { } boxes && boxes.Exists(caller))
         {

@@ -15,13 +15,11 @@ public sealed class EchoApplication : Application
 
     public override async Task RunAsync(Call call)
     {
-        if (!LocalAnswer.TryAnswer(call) || call.Caller.Media is not AnchoredMedia media)
+        if (LocalAnswer.Answer(call) is not { } voice || call.Caller.Media is not AnchoredMedia media)
         {
             return;
         }
 
-        Leg caller = call.Caller;
-        var voice = new Voice(call, caller);
         if (call.Host.Prompts is not null)
         {
             await voice.SayAsync("echo-test");

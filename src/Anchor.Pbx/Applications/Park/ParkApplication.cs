@@ -26,12 +26,11 @@ public sealed class ParkApplication(ParkOptions options, ParkingLot lot, string?
     public override async Task RunAsync(Call call)
     {
         Leg parked = call.Caller;
-        if (!LocalAnswer.TryAnswer(call))
+        if (LocalAnswer.Answer(call) is not { } voice)
         {
             return;
         }
 
-        var voice = new Voice(call, parked);
         var taken = new TaskCompletionSource<(ServerTransaction Invite, string Extension)>(TaskCreationOptions.RunContinuationsAsynchronously);
         string id = parked.CallId ?? call.Id;
         string party = call.Info.Caller;

@@ -17,12 +17,11 @@ public sealed class DepositApplication(string mailbox) : Application
             return;
         }
 
-        if (!LocalAnswer.TryAnswer(call))
+        if (LocalAnswer.Answer(call) is not { } voice)
         {
             return;
         }
 
-        var voice = new Voice(call, call.Caller);
         Target? op = call.Host.Router?.Voicemail.Operator;
         DepositResult r = await VoicemailDeposit.RunAsync(voice, boxes, mailbox, call.Info.Caller, call.Info.CallerDisplay, op is not null,
             call.Host.Log);

@@ -13,13 +13,12 @@ public sealed class MailboxApplication(string? mailbox) : Application
 
     public override async Task RunAsync(Call call)
     {
-        if (call.Host.Mailboxes is not { } boxes || !LocalAnswer.TryAnswer(call))
+        if (call.Host.Mailboxes is not { } boxes || LocalAnswer.Answer(call) is not { } voice)
         {
             call.End(EndReason.Unavailable, "no voicemail", 480, "Temporarily Unavailable");
             return;
         }
 
-        var voice = new Voice(call, call.Caller);
         var menu = new VoicemailMenu(voice, boxes, call.Host.Zone);
         menu.LoggedIn += box => call.Note($"voicemail {box}: logged in");
         var source = call.Caller.Destination.EndPoint;
