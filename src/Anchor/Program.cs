@@ -9,7 +9,8 @@ using Microsoft.Extensions.Logging;
 // command line (--Section:Key=value).
 string? configFile = null;
 var rest = new List<string>();
-for (int i = 0; i < args.Length; i++)
+bool tokenCreate = args.Length >= 2 && args[0] == "token" && args[1] == "create"; // anchor token create: a bearer token for scripts
+for (int i = tokenCreate ? 2 : 0; i < args.Length; i++)
 {
     if (args[i] == "--config" && i + 1 < args.Length)
     {
@@ -75,6 +76,13 @@ if (errors.Count > 0)
     return 2;
 }
 
+if (tokenCreate)
+{
+    // Run on the PBX's machine by whoever may read its data folder: the new token is shown once, kept only as a hash.
+    Console.WriteLine(Anchor.Http.AdminAccount.CreateToken(SecretStore.Open(DemoSetup.DataDirectory(settings.Storage.ConnectionString))));
+    return 0;
+}
+
 if (configFile is null && settings.Extensions.Count == 0)
 {
     string? announce = DemoSetup.Apply(settings);
@@ -116,14 +124,29 @@ if (pinAnnounce is not null)
     Console.WriteLine(pinAnnounce);
 }
 
-builder.Services.AddSingleton(ConfigurationMapper.Map(settings, trunks, pins));
-builder.Services.AddHostedService<SipServer>();
+AnchorConfig config = ConfigurationMapper.Map(settings, trunks, pins);
+builder.Services.AddSingleton(config);
+builder.Services.AddSingleton<SipServer>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<SipServer>());
+if (config.HttpListen is { } listen)
+{
+    // The admin account: Http:AdminPassword, or a password made on first start and printed this once.
+    var account = new Anchor.Http.AdminAccount(SecretStore.Open(config.DataDirectory), config.AdminPassword, TimeProvider.System, out string? generated);
+    if (generated is not null)
+    {
+        Console.WriteLine($"Admin page and API: {listen} (user {Anchor.Http.AdminAccount.User}, password {generated}; shown once, kept only as a hash)");
+    }
+
+    builder.Services.AddSingleton(account);
+    builder.Services.AddHostedService<Anchor.Http.AdminServer>();
+}
+
 using IHost host = builder.Build();
 try
 {
     await host.RunAsync().ConfigureAwait(false);
 }
-catch (InvalidOperationException e) when (e.InnerException is System.Net.Sockets.SocketException)
+catch (InvalidOperationException e) when (e.InnerException is System.Net.Sockets.SocketException or IOException)
 {
     Console.Error.WriteLine(e.Message);
     return 1;

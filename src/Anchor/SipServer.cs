@@ -36,6 +36,8 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
     private SipTimerQueue? _timers;
     private VoicemailStore? _voicemail;
     private Pbx.Forwarding.PhoneSettings? _phoneSettings;
+    private Pbx.Records.CallRecords? _records;
+    private SnapshotSource? _snapshot;
     private readonly List<TrunkRegistration> _registrations = [];
     private readonly List<TrunkKeepAlive> _trunkKeepAlives = [];
 
@@ -47,11 +49,27 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         _log = loggers.CreateLogger("Anchor");
     }
 
+    // ---- What the admin API reads (set once started) ----
+
+    public DateTimeOffset StartedAt { get; private set; }
+
+    public LocationService? Location => _location;
+
+    public CallHost? Calls => _calls;
+
+    public Pbx.Records.CallRecords? Records => _records;
+
+    public PbxSnapshot? Snapshot => _snapshot?.Current;
+
+    public SourceGuard? Guard => _guard;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         TimeProvider time = TimeProvider.System;
         PbxOptions options = _config.Pbx;
         var snapshot = new SnapshotSource(_config.Snapshot);
+        _snapshot = snapshot;
+        StartedAt = time.GetUtcNow();
 
         // One clock, one timer queue for every timer in Anchor: transactions, calls, keep-alives, purges, the heartbeat.
         _timers = new SipTimerQueue(time);
@@ -95,8 +113,13 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             snapshot.Current.FeatureCodes.VoicemailMain, _loggers.CreateLogger("Anchor.Voicemail"));
         router.Mwi = mwi;
         registrar.Registered += mwi.OnRegistered;
+        // Call records in the same database; the 200 to a BYE waits for its call's record (CallRecords).
+        _records = new Pbx.Records.CallRecords(new Pbx.Records.SqliteCallRecordStore(_config.StorageConnectionString),
+            _loggers.CreateLogger("Anchor.Records"), time, _config.CallRecordDays);
+        proxy.Records = _records;
         _calls = new CallHost(options, local, _relay, _config.ExternalAddress, _loggers.CreateLogger("Anchor.Calls"), time)
         {
+            Records = _records,
             Prompts = _assets.Prompts,
             Music = _assets.Music,
             Mailboxes = boxes,
@@ -183,6 +206,8 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             _location = null;
         }
 
+        _records?.Dispose(); // what is queued is written first
+        _records = null;
         _voicemail?.Dispose();
         _voicemail = null;
         _phoneSettings?.Dispose();

@@ -263,6 +263,7 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
         }
 
         string stats = MediaStats(); // before the legs give their ports back
+        Records.CallRecord? record = Host.Records is null ? null : Records.CallRecordOf.Make(this, reason, status, Host.Time.GetUtcNow());
         foreach (Leg leg in _legs)
         {
             leg.Hangup(status, statusText);
@@ -297,6 +298,11 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
 
         PbxLog.Ended(Host.Log, Description, text, stats);
         Host.OnEnded(this);
+        if (record is not null)
+        {
+            Host.Records!.Add(record);
+        }
+
         _endedToken.Cancel();
         _ended.TrySetResult();
     }

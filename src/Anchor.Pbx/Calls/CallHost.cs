@@ -58,6 +58,9 @@ public sealed class CallHost
     /// <summary>Resolves destinations for applications (an AA's menu key, an operator); set by the host.</summary>
     public Routing.Router? Router { get; set; }
 
+    /// <summary>Where ended calls' records go; null in a harness that keeps none.</summary>
+    public Records.CallRecords? Records { get; init; }
+
     /// <summary>Counts failed PIN entries toward bans (docs/security.md).</summary>
     public Security.SourceGuard? Guard { get; init; }
 

@@ -48,6 +48,9 @@ public enum EndReason
     /// <summary>Anchor is stopping.</summary>
     Shutdown,
 
+    /// <summary>The admin hung it up (the API's DELETE /api/calls/{id}).</summary>
+    Admin,
+
     /// <summary>An unexpected error in Anchor (logged).</summary>
     Error,
 }

@@ -340,9 +340,20 @@ public sealed class Leg
 
         if (req.Method == SipMethod.Bye)
         {
-            tx.Respond(200, "OK");
             End();
             Call.OnLegHungUp(this);
+
+            // The call's record is committed before the 200: a phone that saw its call end finds it in the history,
+            // whatever happens to the process next.
+            if (Call.Host.Records is { } records)
+            {
+                records.WhenWritten(() => tx.Respond(200, "OK"));
+            }
+            else
+            {
+                tx.Respond(200, "OK");
+            }
+
             return;
         }
 

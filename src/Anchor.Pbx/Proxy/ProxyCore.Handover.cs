@@ -20,6 +20,7 @@ public sealed partial class ProxyCore
         SipMessage req = ctx.Server.Request;
         ctx.Info = new CallInfo(caller, Routing.Router.Display(req, caller), target, CallDirection.Internal);
         Line(ctx, LinePhase.Trying, null);
+        Records?.Proxied.Started(req.CallIdString, ctx.Info, req.From.HasTag ? Encoding.ASCII.GetString(req.From.Tag) : null);
         if (Router is { } router)
         {
             ctx.Ringing = router.Ringing.Add([target], req.CallIdString, (picker, extension) => PickedUp(ctx, picker, extension));
@@ -105,6 +106,7 @@ public sealed partial class ProxyCore
             case Routing.ApplicationDecision app:
                 _log.LogInformation("{CallId}: {Target} missed the call ({Why}): {Application}", ctx.Server.Request.CallIdString, ctx.Info?.Dialed, why,
                     app.Application.Name);
+                Records?.Proxied.Forget(ctx.Server.Request.CallIdString); // the application's call records it
                 Start(ctx.Server, app);
                 return;
             case Routing.RejectDecision r:
@@ -112,10 +114,12 @@ public sealed partial class ProxyCore
                     r.Status, r.Reason);
                 Line(ctx, LinePhase.Terminated, null);
                 ctx.Server.Respond(r.Status, r.Reason, r.Headers);
+                Records?.Proxied.Failed(ctx.Server.Request.CallIdString, r.Status, cancelled: false);
                 return;
             default:
                 Line(ctx, LinePhase.Terminated, null);
                 ctx.Server.Respond(500, "Server Internal Error");
+                Records?.Proxied.Failed(ctx.Server.Request.CallIdString, 500, cancelled: false);
                 return;
         }
     }

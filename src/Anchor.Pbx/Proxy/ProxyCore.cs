@@ -64,6 +64,9 @@ public sealed partial class ProxyCore
     /// <summary>Runs the calls the router gives to applications; set by the host.</summary>
     public Calls.CallHost? Calls { get; set; }
 
+    /// <summary>Where the records of proxied calls go (set by the host; null keeps none).</summary>
+    public Records.CallRecords? Records { get; set; }
+
     public void OnRequest(ServerTransaction tx)
     {
         SipMessage req = tx.Request;
@@ -201,6 +204,7 @@ public sealed partial class ProxyCore
         if (req.Method == SipMethod.Bye)
         {
             Router?.Lines.EndCall(req.CallIdString); // the busy lamps of both phones go off
+            Records?.Proxied.Bye(req.CallIdString, req.From.HasTag ? System.Text.Encoding.ASCII.GetString(req.From.Tag) : null, static () => { });
         }
 
         var ctx = new ProxyContext(tx);
@@ -297,6 +301,10 @@ public sealed partial class ProxyCore
                 if (!ctx.Answered)
                 {
                     Line(ctx, Presence.LinePhase.Confirmed, response);
+                    if (ctx.Info is not null)
+                    {
+                        Records?.Proxied.Answered(ctx.Server.Request.CallIdString);
+                    }
                 }
 
                 // Every 2xx goes upstream, even after another branch answered (§16.7 step 5): the caller ACKs and BYEs extras.
@@ -405,6 +413,10 @@ public sealed partial class ProxyCore
         }
 
         Line(ctx, Presence.LinePhase.Terminated, null);
+        if (ctx.Info is not null)
+        {
+            Records?.Proxied.Failed(ctx.Server.Request.CallIdString, best.Status == 503 ? 500 : best.Status, ctx.CancelRequested);
+        }
 
         if (best.Response is { } response)
         {

@@ -259,11 +259,17 @@ public sealed class StorageSettings
     public string Provider { get; set; } = "Sqlite";
 
     public string ConnectionString { get; set; } = "Data Source=data/anchor.db";
+
+    /// <summary>Call records older than this many days are purged (daily); 0 keeps them for ever.</summary>
+    public int CallRecordDays { get; set; } = 365;
 }
 
 public sealed class HttpSettings
 {
     public string? Listen { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>The admin account's password for unattended installs; when unset, one is generated on first start and printed once.</summary>
+    public string? AdminPassword { get; set; }
 }
 
 public sealed class ExtensionSettings

@@ -40,6 +40,14 @@ public sealed record AnchorConfig
     /// <summary>PINs generated for mailboxes the configuration gives none (<see cref="VoicemailPins"/>).</summary>
     public IReadOnlyDictionary<string, string> GeneratedPins { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Http:Listen: where the admin page and API listen; null or empty: no HTTP at all.</summary>
+    public string? HttpListen { get; init; }
+
+    /// <summary>Http:AdminPassword, when the configuration sets it.</summary>
+    public string? AdminPassword { get; init; }
+
+    public int CallRecordDays { get; init; } = 365;
+
     /// <summary>The zone message times are announced in (Voicemail:TimeZone, else the machine's).</summary>
     public TimeZoneInfo VoicemailZone { get; init; } = TimeZoneInfo.Local;
 }
@@ -146,6 +154,9 @@ public static class ConfigurationMapper
             Security = security,
             Relay = relay,
             StorageConnectionString = s.Storage.ConnectionString,
+            HttpListen = string.IsNullOrWhiteSpace(s.Http.Listen) ? null : s.Http.Listen,
+            AdminPassword = string.IsNullOrEmpty(s.Http.AdminPassword) ? null : s.Http.AdminPassword,
+            CallRecordDays = s.Storage.CallRecordDays,
             DataDirectory = DemoSetup.DataDirectory(s.Storage.ConnectionString),
             GeneratedPins = generatedPins ?? new Dictionary<string, string>(),
             VoicemailZone = OfficeConfig.Zone(s.Voicemail.TimeZone),

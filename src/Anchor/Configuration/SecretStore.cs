@@ -80,6 +80,31 @@ public sealed class SecretStore
         }
     }
 
+    /// <summary>Changes the text secret <paramref name="name"/> (null: it was never set) and stores the store at once.</summary>
+    public void Update(string name, Func<string?, string> change)
+    {
+        lock (_gate)
+        {
+            _values[name] = change(_values.TryGetValue(name, out string? v) ? v : null);
+            Save();
+        }
+    }
+
+    /// <summary>The text secret <paramref name="name"/> as the file has it now (another process, the CLI, may have changed it).</summary>
+    public string? Reread(string name)
+    {
+        lock (_gate)
+        {
+            Dictionary<string, string> now = Open(System.IO.Path.GetDirectoryName(_file)!)._values;
+            foreach (var (k, v) in now)
+            {
+                _values[k] = v;
+            }
+
+            return _values.TryGetValue(name, out string? value) ? value : null;
+        }
+    }
+
     private static bool TryDecode(string b64, int bytes, out byte[]? key)
     {
         key = new byte[bytes];

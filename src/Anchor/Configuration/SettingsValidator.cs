@@ -13,7 +13,17 @@ public static class SettingsValidator
         ValidateSip(s.Sip, errors);
         ValidateMedia(s.Media, errors);
         ValidateStorage(s.Storage, errors);
-        if (s.Http.Listen is { } http && (!Uri.TryCreate(http, UriKind.Absolute, out Uri? u) || u.Scheme is not ("http" or "https")))
+        if (s.Storage.CallRecordDays < 0)
+        {
+            errors.Add($"Storage:CallRecordDays: {s.Storage.CallRecordDays} is negative (0 keeps call records for ever)");
+        }
+
+        if (s.Http.AdminPassword is { Length: > 0 and < 8 })
+        {
+            errors.Add("Http:AdminPassword: shorter than 8 characters");
+        }
+
+        if (s.Http.Listen is { Length: > 0 } http && (!Uri.TryCreate(http, UriKind.Absolute, out Uri? u) || u.Scheme is not ("http" or "https")))
         {
             errors.Add($"Http:Listen: \"{http}\" is not an http:// or https:// address");
         }

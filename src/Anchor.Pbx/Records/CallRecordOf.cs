@@ -1,0 +1,50 @@
+using Anchor.Media.Sdp;
+using Anchor.Pbx.Calls;
+using Anchor.Pbx.Calls.Media;
+
+namespace Anchor.Pbx.Records;
+
+/// <summary>The record of a call Anchor holds, taken as it ends (before its legs give their relay ports back).</summary>
+internal static class CallRecordOf
+{
+    public static CallRecord Make(Call call, EndReason reason, int status, DateTimeOffset end)
+    {
+        IReadOnlyList<Leg> legs = call.Legs;
+        Leg caller = call.Caller;
+        Leg? answered = legs.Skip(1).FirstOrDefault(l => l.State == LegState.Confirmed);
+        string dialed = caller.Initial?.Request is { } invite && invite.RequestUri.HasUser ? invite.RequestUri.UserUnescaped : call.Info.Dialed;
+        return new CallRecord
+        {
+            Id = caller.CallId ?? call.Id,
+            Start = call.Started,
+            Answer = call.Answered,
+            End = end,
+            From = call.Info.Caller,
+            To = call.Info.Dialed,
+            Dialed = dialed,
+            Direction = call.Info.Direction,
+            Trunk = call.Info.Trunk?.Name,
+            AnsweredBy = answered?.Extension,
+            EndReason = reason,
+            SipStatus = call.Answered is null ? status : 200,
+            HungUpBy = reason switch
+            {
+                EndReason.CallerHungUp or EndReason.Cancelled => "caller",
+                EndReason.CalleeHungUp or EndReason.Refused or EndReason.NoAnswer => "callee",
+                _ => "anchor",
+            },
+            Media = legs.Select(Media).OfType<LegMedia>().ToList(),
+        };
+    }
+
+    private static LegMedia? Media(Leg leg)
+    {
+        if (leg.Media is not AnchoredMedia m || m.AudioCounters is not { } c)
+        {
+            return null;
+        }
+
+        string? signalled = m.Remote is { } sdp && LocalDescription.FirstUsable(sdp)?.RtpEndPoint is { } ep ? ep.ToString() : null;
+        return new LegMedia(leg.Name, signalled, c.Latched ? c.Remote?.ToString() : null, c.Packets, c.Forwarded, c.Lost, Math.Round(c.JitterMs, 1));
+    }
+}

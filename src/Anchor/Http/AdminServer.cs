@@ -1,0 +1,144 @@
+using System.Net;
+using System.Text.Json.Serialization;
+using Anchor.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+
+namespace Anchor.Http;
+
+/// <summary>
+/// The admin API (and later the page) on <c>Http:Listen</c>, loopback by default: ASP.NET Core minimal APIs in their
+/// own small web host beside the SIP server, reading the PBX's state from it. Every endpoint but login and the OpenAPI
+/// document needs the admin's session cookie (with its CSRF header for changes) or a bearer token. An address that
+/// cannot be listened on stops start-up naming the key.
+/// </summary>
+internal sealed class AdminServer : IHostedService, IAsyncDisposable
+{
+    public const string SessionCookie = "anchor_session";
+    public const string CsrfHeader = "X-CSRF-Token";
+    private readonly AnchorConfig _config;
+    private readonly SipServer _sip;
+    private readonly AdminAccount _account;
+    private readonly ILogger _log;
+    private WebApplication? _app;
+
+    public AdminServer(AnchorConfig config, SipServer sip, AdminAccount account, ILoggerFactory loggers)
+    {
+        _config = config;
+        _sip = sip;
+        _account = account;
+        _log = loggers.CreateLogger("Anchor.Http");
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_config.HttpListen is not { } listen)
+        {
+            return;
+        }
+
+        WebApplicationBuilder b = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        b.Logging.ClearProviders();
+        b.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        b.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        b.WebHost.UseUrls(listen);
+        b.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        b.Services.AddProblemDetails();
+        b.Services.AddOpenApi();
+        b.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(AnchorMetrics.MeterName).AddPrometheusExporter());
+        b.Services.AddSingleton(new AnchorMetrics(_sip));
+        _app = b.Build();
+        _app.UseExceptionHandler();
+        _app.UseStatusCodePages();
+        _app.Use(AuthenticateAsync);
+        _app.MapOpenApi("/openapi/{documentName}.json");
+        _app.MapPrometheusScrapingEndpoint("/metrics");
+        Api.Map(_app, _sip, _account);
+        _ = _app.Services.GetRequiredService<AnchorMetrics>(); // the meter exists before the first scrape
+        try
+        {
+            await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            throw new InvalidOperationException($"Http:Listen: cannot listen on {listen} ({e.Message})", e);
+        }
+
+        _log.LogInformation("Admin API on {Listen}", listen);
+    }
+
+    /// <summary>Who is asking: a bearer token, or the session cookie (whose changes must carry its CSRF token).</summary>
+    private async Task AuthenticateAsync(HttpContext http, RequestDelegate next)
+    {
+        string path = http.Request.Path.Value ?? "";
+        if (path == "/api/login" || path.StartsWith("/openapi/", StringComparison.Ordinal) || !(path.StartsWith("/api/", StringComparison.Ordinal) || path == "/metrics"))
+        {
+            await next(http).ConfigureAwait(false);
+            return;
+        }
+
+        string? authorization = http.Request.Headers.Authorization;
+        if (authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            if (_account.VerifyToken(authorization["Bearer ".Length..].Trim()))
+            {
+                await next(http).ConfigureAwait(false);
+                return;
+            }
+
+            await RefuseAsync(http, StatusCodes.Status401Unauthorized, "The bearer token is not valid").ConfigureAwait(false);
+            return;
+        }
+
+        if (_account.FindSession(http.Request.Cookies[SessionCookie]) is not { } session)
+        {
+            await RefuseAsync(http, StatusCodes.Status401Unauthorized, "Log in first (POST /api/login) or send a bearer token").ConfigureAwait(false);
+            return;
+        }
+
+        bool changes = !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method));
+        if (changes && !string.Equals(http.Request.Headers[CsrfHeader], session.Csrf, StringComparison.Ordinal))
+        {
+            await RefuseAsync(http, StatusCodes.Status403Forbidden, $"A change made with the session cookie needs the {CsrfHeader} header login gave").ConfigureAwait(false);
+            return;
+        }
+
+        http.Items[nameof(AdminAccount.Session)] = session;
+        await next(http).ConfigureAwait(false);
+    }
+
+    internal static Task RefuseAsync(HttpContext http, int status, string detail)
+    {
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+
+        return Results.Problem(detail: detail, statusCode: status).ExecuteAsync(http);
+    }
+
+    /// <summary>The client's address as the login limiter sees it.</summary>
+    internal static IPEndPoint Client(HttpContext http) =>
+        new(http.Connection.RemoteIpAddress ?? IPAddress.Loopback, http.Connection.RemotePort);
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync().ConfigureAwait(false);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync().ConfigureAwait(false);
+            await _app.DisposeAsync().ConfigureAwait(false);
+            _app = null;
+        }
+    }
+}
