@@ -56,6 +56,11 @@ internal sealed class AnchorProcess : IAsyncDisposable
             psi.ArgumentList.Add(a);
         }
 
+        if (!args.Any(a => a.StartsWith("--Http:", StringComparison.Ordinal) || a == "--config" || a == "token"))
+        {
+            psi.ArgumentList.Add($"--Http:Listen=http://127.0.0.1:{FreePort.Next()}"); // never the default 8080: tests run side by side
+        }
+
         return new AnchorProcess(Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start"));
     }
 

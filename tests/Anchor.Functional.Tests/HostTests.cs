@@ -17,6 +17,15 @@ public class HostTests
         Sipp.Result tcp = await Sipp.RunAsync("options.xml", port, "t1", calls: 5, rate: 20, timeoutSeconds: 20);
         Assert.True(tcp.ExitCode == 0, tcp.Output);
 
+        // First start without Http:AdminPassword: the admin's password is made and printed once, and it logs in.
+        var admin = System.Text.RegularExpressions.Regex.Match(host.Output, @"Admin page and API: http://127\.0\.0\.1:(\d+) \(user admin, password (\S+);");
+        Assert.True(admin.Success, host.Output);
+        Assert.True(await host.WaitForOutputAsync("Admin API on", StartTimeout), host.Output);
+        using (var client = new AdminClient(int.Parse(admin.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await client.LoginAsync(admin.Groups[2].Value)).StatusCode);
+        }
+
         Assert.Equal(0, await host.StopAsync(TimeSpan.FromSeconds(15)));
         Assert.Contains("Application is shutting down", host.Output, StringComparison.Ordinal);
     }

@@ -15,6 +15,9 @@ internal sealed class PbxHost : IAsyncDisposable
         ["103"] = "carol-secret-103",
     };
 
+    /// <summary>The admin's password in every test's configuration (Http:AdminPassword).</summary>
+    public const string AdminPassword = "admin-secret-for-tests";
+
     private readonly string _config;
     private AnchorProcess? _process;
     private IReadOnlyDictionary<string, string>? _environment;
@@ -29,6 +32,9 @@ internal sealed class PbxHost : IAsyncDisposable
     public string Directory { get; }
 
     public int Port { get; }
+
+    /// <summary>The admin API's port (Http:Listen on loopback); 0 when a test turned HTTP off.</summary>
+    public int HttpPort { get; private set; }
 
     public string Output => _process?.Output ?? "";
 
@@ -66,10 +72,13 @@ internal sealed class PbxHost : IAsyncDisposable
             ["Extensions"] = Passwords.Select(p => new { Number = p.Key, Password = p.Value, Name = "Ext " + p.Key, Voicemail = new { Enabled = voicemail } }).ToArray(),
             ["Logging"] = new { LogLevel = new { Default = "Information" } },
         };
+        int httpPort = FreePort.Next();
+        object http = new { Listen = $"http://127.0.0.1:{httpPort}", AdminPassword };
+        config["Http"] = http;
         configure?.Invoke(config);
         string file = Path.Combine(dir, "anchor.json");
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(config));
-        var host = new PbxHost(dir, port, file) { _environment = environment };
+        var host = new PbxHost(dir, port, file) { _environment = environment, HttpPort = ReferenceEquals(config["Http"], http) ? httpPort : 0 };
         await host.StartProcessAsync();
         return host;
     }
@@ -104,6 +113,18 @@ internal sealed class PbxHost : IAsyncDisposable
     {
         _process = AnchorProcess.Start(_environment, "--config", _config);
         Assert.True(await _process.WaitForOutputAsync($"Listening on tcp:127.0.0.1:{Port}", TimeSpan.FromSeconds(30)), _process.Output);
+        if (HttpPort != 0)
+        {
+            Assert.True(await _process.WaitForOutputAsync($"Admin API on http://127.0.0.1:{HttpPort}", TimeSpan.FromSeconds(30)), _process.Output);
+        }
+    }
+
+    /// <summary>A client of the admin API, logged in as the admin.</summary>
+    public async Task<AdminClient> AdminAsync()
+    {
+        var client = new AdminClient(HttpPort);
+        await client.LoginAsync(AdminPassword);
+        return client;
     }
 
     /// <summary>Registers an extension from <paramref name="localPort"/> with a Contact at <paramref name="contactPort"/>.</summary>
