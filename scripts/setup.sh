@@ -9,6 +9,7 @@ command -v baresip >/dev/null 2>&1 || need+=(baresip-core)
 command -v kamailio >/dev/null 2>&1 || [ -x /usr/sbin/kamailio ] || need+=(kamailio)
 command -v svwar >/dev/null 2>&1 || need+=(sipvicious)
 command -v sipsak >/dev/null 2>&1 || need+=(sipsak)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 command -v dotnet >/dev/null 2>&1 || need+=(dotnet-sdk-10.0)
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -63,6 +63,8 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
 
     public SourceGuard? Guard => _guard;
 
+    public SipTrace Trace { get; } = new();
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         TimeProvider time = TimeProvider.System;
@@ -78,6 +80,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         {
             TimerQueue = _timers,
         };
+        _transport.Trace = Trace; // the messages of recent calls, for the admin's ladder
         var local = new LocalAddresses(_transport, options.Domain, _config.ExternalAddress);
         _guard = new SourceGuard(_config.Security, time, _loggers.CreateLogger("Anchor.Security"), _timers);
         _transport.Filter = _guard;

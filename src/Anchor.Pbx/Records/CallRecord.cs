@@ -3,7 +3,8 @@ using Anchor.Pbx.Calls;
 namespace Anchor.Pbx.Records;
 
 /// <summary>What one party of a call sent Anchor's relay: where its SDP said, where its packets came from, how many, how well.</summary>
-public sealed record LegMedia(string Party, string? Signalled, string? Source, long Packets, long Forwarded, long Lost, double JitterMs);
+/// <remarks><c>Rejected</c>: packets from an address that was neither signalled nor latched (dropped: a possible hijack).</remarks>
+public sealed record LegMedia(string Party, string? Signalled, string? Source, long Packets, long Forwarded, long Lost, double JitterMs, long Rejected = 0);
 
 /// <summary>
 /// One call's detail record (CDR), written when the call ends: its times, its parties, how it ended, and the media
@@ -45,6 +46,9 @@ public sealed record CallRecord
 
     public IReadOnlyList<LegMedia> Media { get; init; } = [];
 
+    /// <summary>The Call-IDs of the call's SIP dialogs (one for a proxied call; each leg's for a call Anchor carries): the ladder's keys.</summary>
+    public IReadOnlyList<string> Dialogs { get; init; } = [];
+
     /// <summary>Seconds from the first INVITE to the end.</summary>
     public double Duration => Math.Round((End - Start).TotalSeconds, 3);
 
@@ -56,6 +60,9 @@ public sealed record CallRecord
 public sealed record CallRecordQuery
 {
     public const int MaxPageSize = 500;
+
+    /// <summary>One call by its id (the caller's Call-ID).</summary>
+    public string? Id { get; init; }
 
     public DateTimeOffset? Since { get; init; }
 

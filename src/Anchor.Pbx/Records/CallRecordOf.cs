@@ -34,6 +34,7 @@ internal static class CallRecordOf
                 _ => "anchor",
             },
             Media = legs.Select(Media).OfType<LegMedia>().ToList(),
+            Dialogs = legs.Select(l => l.CallId).OfType<string>().Distinct(StringComparer.Ordinal).ToList(),
         };
     }
 
@@ -45,6 +46,6 @@ internal static class CallRecordOf
         }
 
         string? signalled = m.Remote is { } sdp && LocalDescription.FirstUsable(sdp)?.RtpEndPoint is { } ep ? ep.ToString() : null;
-        return new LegMedia(leg.Name, signalled, c.Latched ? c.Remote?.ToString() : null, c.Packets, c.Forwarded, c.Lost, Math.Round(c.JitterMs, 1));
+        return new LegMedia(leg.Name, signalled, c.Latched ? c.Remote?.ToString() : null, c.Packets, c.Forwarded, c.Lost, Math.Round(c.JitterMs, 1), c.Rejected);
     }
 }

@@ -100,6 +100,7 @@ public sealed class ProxiedCalls
         EndReason = reason,
         SipStatus = status,
         HungUpBy = hungUpBy,
+        Dialogs = [callId],
     };
 
     private sealed class Pending(CallInfo info, DateTimeOffset start, string? callerTag)

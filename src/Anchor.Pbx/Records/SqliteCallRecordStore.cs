@@ -10,7 +10,7 @@ namespace Anchor.Pbx.Records;
 public sealed class SqliteCallRecordStore : ICallRecordStore
 {
     private const string Columns =
-        "id, start_ms, answer_ms, end_ms, from_user, to_user, dialed, direction, trunk, answered_by, end_reason, sip_status, hung_up_by, media";
+        "id, start_ms, answer_ms, end_ms, from_user, to_user, dialed, direction, trunk, answered_by, end_reason, sip_status, hung_up_by, media, dialogs";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly SqliteConnection _db;
@@ -33,7 +33,8 @@ public sealed class SqliteCallRecordStore : ICallRecordStore
               trunk TEXT NULL, answered_by TEXT NULL, end_reason TEXT NOT NULL, sip_status INTEGER NOT NULL, hung_up_by TEXT NOT NULL,
               media TEXT NOT NULL);
             CREATE INDEX cdr_start ON cdr (start_ms);
-            """);
+            """,
+            "ALTER TABLE cdr ADD COLUMN dialogs TEXT NOT NULL DEFAULT '[]';");
     }
 
     public void Append(IReadOnlyList<CallRecord> records)
@@ -43,8 +44,8 @@ public sealed class SqliteCallRecordStore : ICallRecordStore
             using SqliteTransaction tx = _db.BeginTransaction();
             using SqliteCommand insert = _db.CreateCommand();
             insert.Transaction = tx;
-            insert.CommandText = $"INSERT INTO cdr ({Columns}) VALUES ($id, $s, $a, $e, $f, $t, $d, $dir, $tr, $ab, $er, $st, $hu, $m)";
-            string[] names = ["$id", "$s", "$a", "$e", "$f", "$t", "$d", "$dir", "$tr", "$ab", "$er", "$st", "$hu", "$m"];
+            insert.CommandText = $"INSERT INTO cdr ({Columns}) VALUES ($id, $s, $a, $e, $f, $t, $d, $dir, $tr, $ab, $er, $st, $hu, $m, $dl)";
+            string[] names = ["$id", "$s", "$a", "$e", "$f", "$t", "$d", "$dir", "$tr", "$ab", "$er", "$st", "$hu", "$m", "$dl"];
             foreach (string n in names)
             {
                 insert.Parameters.Add(new SqliteParameter { ParameterName = n });
@@ -56,7 +57,7 @@ public sealed class SqliteCallRecordStore : ICallRecordStore
                 [
                     r.Id, r.Start.ToUnixTimeMilliseconds(), r.Answer?.ToUnixTimeMilliseconds(), r.End.ToUnixTimeMilliseconds(), r.From, r.To,
                     r.Dialed, r.Direction.ToString(), r.Trunk, r.AnsweredBy, r.EndReason.ToString(), r.SipStatus, r.HungUpBy,
-                    JsonSerializer.Serialize(r.Media, Json),
+                    JsonSerializer.Serialize(r.Media, Json), JsonSerializer.Serialize(r.Dialogs, Json),
                 ];
                 for (int i = 0; i < values.Length; i++)
                 {
@@ -77,6 +78,12 @@ public sealed class SqliteCallRecordStore : ICallRecordStore
         {
             using SqliteCommand cmd = _db.CreateCommand();
             var where = new StringBuilder(" WHERE 1=1");
+            if (q.Id is { } id)
+            {
+                where.Append(" AND id = $id");
+                cmd.Parameters.AddWithValue("$id", id);
+            }
+
             if (q.Since is { } since)
             {
                 where.Append(" AND start_ms >= $since");
@@ -133,6 +140,7 @@ public sealed class SqliteCallRecordStore : ICallRecordStore
                     SipStatus = r.GetInt32(11),
                     HungUpBy = r.GetString(12),
                     Media = JsonSerializer.Deserialize<List<LegMedia>>(r.GetString(13), Json) ?? [],
+                    Dialogs = JsonSerializer.Deserialize<List<string>>(r.GetString(14), Json) ?? [],
                 });
             }
 

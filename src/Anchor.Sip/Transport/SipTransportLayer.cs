@@ -113,8 +113,12 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
     public SipEndPoint? LocalFor(TransportKind transport, AddressFamily family) =>
         _bound.FirstOrDefault(b => b.Transport == transport && b.EndPoint.AddressFamily == family);
 
+    /// <summary>Keeps the messages of recent calls for the admin's ladder; null: none kept.</summary>
+    public SipTrace? Trace { get; set; }
+
     public ValueTask<bool> SendAsync(ReadOnlyMemory<byte> message, SipEndPoint destination)
     {
+        Trace?.OnSent(message.Span, destination);
         if (_log.IsEnabled(LogLevel.Trace))
         {
             _log.LogTrace("Sending to {Destination}\n{Message}", destination, System.Text.Encoding.UTF8.GetString(message.Span));
@@ -265,6 +269,7 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
                     _log.LogTrace("Received from {Transport}:{Remote}\n{Message}", from.Transport, from.Remote, r.Message!.ToString());
                 }
 
+                Trace?.OnReceived(r.Message!, from);
                 _sink!.OnMessage(r.Message!, from);
                 return;
             case SipParseStatus.Invalid:

@@ -62,7 +62,13 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
         _app.Use(AuthenticateAsync);
         _app.MapOpenApi("/openapi/{documentName}.json");
         _app.MapPrometheusScrapingEndpoint("/metrics");
+        _app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.Combine(AppContext.BaseDirectory, "wwwroot")),
+            RequestPath = "/static",
+        });
         Api.Map(_app, _sip, _account);
+        Pages.Map(_app, _sip, _account);
         _ = _app.Services.GetRequiredService<AnchorMetrics>(); // the meter exists before the first scrape
         try
         {
@@ -76,18 +82,22 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
         _log.LogInformation("Admin API on {Listen}", listen);
     }
 
-    /// <summary>Who is asking: a bearer token, or the session cookie (whose changes must carry its CSRF token).</summary>
+    /// <summary>
+    /// Who is asking: a bearer token, or the session cookie (whose changes must carry its CSRF token: a header for the
+    /// API, a form field for the page). A page asked for without a session goes to the login form.
+    /// </summary>
     private async Task AuthenticateAsync(HttpContext http, RequestDelegate next)
     {
         string path = http.Request.Path.Value ?? "";
-        if (path == "/api/login" || path.StartsWith("/openapi/", StringComparison.Ordinal) || !(path.StartsWith("/api/", StringComparison.Ordinal) || path == "/metrics"))
+        if (path is "/api/login" or "/login" || path.StartsWith("/openapi/", StringComparison.Ordinal) || path.StartsWith("/static/", StringComparison.Ordinal))
         {
             await next(http).ConfigureAwait(false);
             return;
         }
 
+        bool api = path.StartsWith("/api/", StringComparison.Ordinal) || path == "/metrics";
         string? authorization = http.Request.Headers.Authorization;
-        if (authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (api && authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             if (_account.VerifyToken(authorization["Bearer ".Length..].Trim()))
             {
@@ -101,12 +111,21 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
 
         if (_account.FindSession(http.Request.Cookies[SessionCookie]) is not { } session)
         {
+            if (!api && HttpMethods.IsGet(http.Request.Method))
+            {
+                http.Response.Redirect("/login");
+                return;
+            }
+
             await RefuseAsync(http, StatusCodes.Status401Unauthorized, "Log in first (POST /api/login) or send a bearer token").ConfigureAwait(false);
             return;
         }
 
         bool changes = !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method));
-        if (changes && !string.Equals(http.Request.Headers[CsrfHeader], session.Csrf, StringComparison.Ordinal))
+        string? csrf = !changes ? null : api || !http.Request.HasFormContentType
+            ? http.Request.Headers[CsrfHeader].ToString()
+            : (await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false))["csrf"].ToString();
+        if (changes && !string.Equals(csrf, session.Csrf, StringComparison.Ordinal))
         {
             await RefuseAsync(http, StatusCodes.Status403Forbidden, $"A change made with the session cookie needs the {CsrfHeader} header login gave").ConfigureAwait(false);
             return;

@@ -8,6 +8,7 @@ using Anchor.Pbx.Records;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Anchor.Http;
 
@@ -48,7 +49,13 @@ internal static class Api
         api.MapGet("/registrations", () => Registrations(sip));
         api.MapGet("/calls", () => Calls(sip));
         api.MapDelete("/calls/{id}", (string id) => Hangup(sip, id));
+        api.MapGet("/calls/stream", (HttpContext http, Microsoft.Extensions.Hosting.IHostApplicationLifetime life) => StreamCallsAsync(http, sip, life.ApplicationStopping));
         api.MapGet("/cdrs", (HttpContext http) => Cdrs(http, sip));
+        api.MapGet("/cdrs/{id}", (string id) =>
+            FindRecord(sip, id) is { } r
+                ? Results.Ok(new { record = r, diagnosis = Diagnosis.Of(r) })
+                : NotFound("id", $"no call record {id}"));
+        api.MapGet("/ladder/{id}", (string id) => Ladder.For(sip, id));
         api.MapGet("/extensions", () => Extensions(sip));
         api.MapGet("/extensions/{number}", (string number) =>
             Extensions(sip).FirstOrDefault(e => e.Number == number) is { } e ? Results.Ok(e) : NotFound("number", $"no extension {number}"));
@@ -95,11 +102,18 @@ internal static class Api
         return Results.Ok(new { csrfToken = s.Csrf, expires = s.Expires });
     }
 
-    private static List<RegistrationView> Registrations(SipServer sip) =>
+    /// <summary>One call's record by its id; null when there is none.</summary>
+    public static CallRecord? FindRecord(SipServer sip, string id)
+    {
+        IReadOnlyList<CallRecord> found = sip.Records?.Query(new CallRecordQuery { Id = id, PageSize = 1 }).Records ?? [];
+        return found.Count > 0 ? found[0] : null;
+    }
+
+    internal static List<RegistrationView> Registrations(SipServer sip) =>
         (sip.Location?.All() ?? []).OrderBy(b => b.Aor, StringComparer.Ordinal).Select(b => new RegistrationView(User(b), b.ContactUri,
             b.Source.EndPoint.ToString(), b.Source.Transport.ToString().ToLowerInvariant(), b.ExpiresAt, b.UserAgent)).ToList();
 
-    private static string User(Binding b)
+    internal static string User(Binding b)
     {
         string aor = b.Aor;
         int colon = aor.IndexOf(':');
@@ -107,7 +121,7 @@ internal static class Api
         return at > colon ? aor[(colon + 1)..at] : aor;
     }
 
-    private static List<CallView> Calls(SipServer sip)
+    internal static List<CallView> Calls(SipServer sip)
     {
         DateTimeOffset now = DateTimeOffset.UtcNow;
         var list = new List<CallView>();
@@ -127,6 +141,37 @@ internal static class Api
         return list.OrderBy(c => c.Start).ToList();
     }
 
+    /// <summary>Server-sent events: the calls in progress, sent again whenever they change (checked every second).</summary>
+    private static async Task StreamCallsAsync(HttpContext http, SipServer sip, CancellationToken stopping)
+    {
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+        var json = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        string? last = null;
+        try
+        {
+            while (!done.IsCancellationRequested)
+            {
+                // Durations change every second: what is compared is the calls and their states, what is sent carries the durations.
+                List<CallView> calls = Calls(sip);
+                string shape = string.Join('|', calls.Select(c => c.Id + c.State));
+                if (shape != last)
+                {
+                    last = shape;
+                    await http.Response.WriteAsync($"data: {System.Text.Json.JsonSerializer.Serialize(calls, json)}\n\n", done.Token).ConfigureAwait(false);
+                    await http.Response.Body.FlushAsync(done.Token).ConfigureAwait(false);
+                }
+
+                await Task.Delay(1000, done.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the page went away, or Anchor is stopping
+        }
+    }
+
     private static IResult Hangup(SipServer sip, string id)
     {
         if ((sip.Calls?.Calls ?? []).FirstOrDefault(c => c.Caller.CallId == id || c.Id == id) is { } call)
@@ -143,7 +188,7 @@ internal static class Api
         return NotFound("id", $"no call {id} in progress");
     }
 
-    private static List<ExtensionView> Extensions(SipServer sip)
+    internal static List<ExtensionView> Extensions(SipServer sip)
     {
         PbxSnapshot? snap = sip.Snapshot;
         var registered = (sip.Location?.All() ?? []).Select(User).ToHashSet(StringComparer.Ordinal);
@@ -153,8 +198,30 @@ internal static class Api
 
     private static IResult Cdrs(HttpContext http, SipServer sip)
     {
-        IQueryCollection q = http.Request.Query;
-        var errors = new Dictionary<string, string[]>();
+        CallRecordQuery query = ParseQuery(http.Request.Query, out Dictionary<string, string[]> errors);
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors);
+        }
+
+        if (sip.Records is not { } records)
+        {
+            return Results.Problem(detail: "Anchor is starting", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        (IReadOnlyList<CallRecord> list, int total) = records.Query(query);
+        if (http.Request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true))
+        {
+            return Results.Text(Csv(list), "text/csv; charset=utf-8");
+        }
+
+        return Results.Ok(new CdrPage(total, query.Page, query.PageSize, list));
+    }
+
+    /// <summary>The call-record filters of a query string (the API's and the history page's); <paramref name="errors"/> names each bad one.</summary>
+    internal static CallRecordQuery ParseQuery(IQueryCollection q, out Dictionary<string, string[]> errors)
+    {
+        errors = [];
         DateTimeOffset? since = Time(q, "since", errors);
         DateTimeOffset? until = Time(q, "until", errors);
         CallDirection? direction = null;
@@ -170,35 +237,16 @@ internal static class Api
             }
         }
 
-        int page = Number(q, "page", 1, 1, int.MaxValue, errors);
-        int size = Number(q, "pageSize", 100, 1, CallRecordQuery.MaxPageSize, errors);
-        if (errors.Count > 0)
-        {
-            return Results.ValidationProblem(errors);
-        }
-
-        if (sip.Records is not { } records)
-        {
-            return Results.Problem(detail: "Anchor is starting", statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-
-        var query = new CallRecordQuery
+        return new CallRecordQuery
         {
             Since = since,
             Until = until,
             Extension = q["extension"].ToString() is { Length: > 0 } ext ? ext : null,
             Number = q["number"].ToString() is { Length: > 0 } num ? num : null,
             Direction = direction,
-            Page = page,
-            PageSize = size,
+            Page = Number(q, "page", 1, 1, int.MaxValue, errors),
+            PageSize = Number(q, "pageSize", 100, 1, CallRecordQuery.MaxPageSize, errors),
         };
-        (IReadOnlyList<CallRecord> list, int total) = records.Query(query);
-        if (http.Request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true))
-        {
-            return Results.Text(Csv(list), "text/csv; charset=utf-8");
-        }
-
-        return Results.Ok(new CdrPage(total, page, size, list));
     }
 
     /// <summary>"1h", "30m", "7d" (that long ago) or an ISO 8601 time.</summary>
