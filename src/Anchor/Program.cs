@@ -92,6 +92,23 @@ if (configFile is null && settings.Extensions.Count == 0)
     }
 }
 
+// What the admin page and API changed (kept in the database) applies over the file, checked by the same rules.
+var overlay = new Anchor.Pbx.Storage.ConfigOverlayStore(settings.Storage.ConnectionString);
+LiveConfiguration.ApplyOverlay(settings, overlay);
+errors = SettingsValidator.Validate(settings);
+if (errors.Count > 0)
+{
+    foreach (string e in errors)
+    {
+        Console.Error.WriteLine($"{e} (with the changes made from the admin page)");
+    }
+
+    return 2;
+}
+
+var live = new LiveConfiguration(settings, overlay);
+builder.Services.AddSingleton(live);
+
 // Trunk proxies are resolved once, before anything starts: a name that does not resolve is a configuration error.
 (List<Anchor.Pbx.Trunks.TrunkOptions> trunks, List<string> trunkErrors) = await TrunkResolver.ResolveAsync(settings).ConfigureAwait(false);
 if (trunkErrors.Count > 0)

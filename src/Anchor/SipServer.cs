@@ -41,8 +41,11 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
     private readonly List<TrunkRegistration> _registrations = [];
     private readonly List<TrunkKeepAlive> _trunkKeepAlives = [];
 
-    public SipServer(AnchorConfig config, MediaAssetSet assets, ILoggerFactory loggers)
+    private readonly LiveConfiguration? _live;
+
+    public SipServer(AnchorConfig config, MediaAssetSet assets, ILoggerFactory loggers, LiveConfiguration? live = null)
     {
+        _live = live;
         _config = config;
         _assets = assets;
         _loggers = loggers;
@@ -71,6 +74,11 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         PbxOptions options = _config.Pbx;
         var snapshot = new SnapshotSource(_config.Snapshot);
         _snapshot = snapshot;
+        if (_live is not null)
+        {
+            _live.Source = snapshot; // the admin's changes swap it from now on
+        }
+
         StartedAt = time.GetUtcNow();
 
         // One clock, one timer queue for every timer in Anchor: transactions, calls, keep-alives, purges, the heartbeat.

@@ -58,6 +58,30 @@ public sealed record AnchorConfig
 /// </summary>
 public static class ConfigurationMapper
 {
+    /// <summary>One extension as the PBX uses it (validated settings assumed).</summary>
+    public static Extension MapExtension(ExtensionSettings e) =>
+        new Extension(e.Number!, e.Password!, e.Name)
+            {
+                AllowedClasses = e.Allow?.Select(c => Enum.Parse<DialClass>(c)).ToHashSet(),
+                MaxOutboundCalls = e.MaxCalls,
+                Mailbox = new MailboxOptions
+                {
+                    Enabled = e.Voicemail.Enabled,
+                    Pin = e.Voicemail.Pin,
+                    NoAnswer = TimeSpan.FromSeconds(e.Voicemail.NoAnswerSeconds),
+                    MaxMessage = TimeSpan.FromSeconds(e.Voicemail.MaxMessageSeconds),
+                },
+                Forward = new ForwardState
+                {
+                    Always = e.Forward.Always,
+                    Busy = e.Forward.Busy,
+                    NoAnswerTarget = e.Forward.NoAnswer,
+                    NoAnswer = TimeSpan.FromSeconds(e.Forward.NoAnswerSeconds),
+                    Dnd = e.Dnd,
+                },
+                PickupGroup = e.PickupGroup,
+            };
+
     public static AnchorConfig Map(AnchorSettings s, IReadOnlyList<TrunkOptions> trunks, IReadOnlyDictionary<string, string>? generatedPins = null)
     {
         SipSettings sip = s.Sip;
@@ -78,27 +102,7 @@ public static class ConfigurationMapper
 
         var office = OfficeConfig.Compile(s);
         var snapshot = new PbxSnapshot(
-            s.Extensions.Select(e => new Extension(e.Number!, e.Password!, e.Name)
-            {
-                AllowedClasses = e.Allow?.Select(c => Enum.Parse<DialClass>(c)).ToHashSet(),
-                MaxOutboundCalls = e.MaxCalls,
-                Mailbox = new MailboxOptions
-                {
-                    Enabled = e.Voicemail.Enabled,
-                    Pin = e.Voicemail.Pin,
-                    NoAnswer = TimeSpan.FromSeconds(e.Voicemail.NoAnswerSeconds),
-                    MaxMessage = TimeSpan.FromSeconds(e.Voicemail.MaxMessageSeconds),
-                },
-                Forward = new ForwardState
-                {
-                    Always = e.Forward.Always,
-                    Busy = e.Forward.Busy,
-                    NoAnswerTarget = e.Forward.NoAnswer,
-                    NoAnswer = TimeSpan.FromSeconds(e.Forward.NoAnswerSeconds),
-                    Dnd = e.Dnd,
-                },
-                PickupGroup = e.PickupGroup,
-            }),
+            s.Extensions.Select(MapExtension),
             new DialPlan(s.DialPlan.Select(r => new DialPlanRule(DigitMap.Parse(r.Pattern!), r.Trunk!, Enum.Parse<DialClass>(r.Class))).ToArray()),
             trunks.Select(t => new Trunk(t)),
             s.FeatureCodes,

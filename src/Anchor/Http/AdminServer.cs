@@ -24,11 +24,13 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
     private readonly AnchorConfig _config;
     private readonly SipServer _sip;
     private readonly AdminAccount _account;
+    private readonly LiveConfiguration _live;
     private readonly ILogger _log;
     private WebApplication? _app;
 
-    public AdminServer(AnchorConfig config, SipServer sip, AdminAccount account, ILoggerFactory loggers)
+    public AdminServer(AnchorConfig config, SipServer sip, AdminAccount account, LiveConfiguration live, ILoggerFactory loggers)
     {
+        _live = live;
         _config = config;
         _sip = sip;
         _account = account;
@@ -67,7 +69,7 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
             FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.Combine(AppContext.BaseDirectory, "wwwroot")),
             RequestPath = "/static",
         });
-        Api.Map(_app, _sip, _account);
+        Api.Map(_app, _sip, _account, _live);
         Pages.Map(_app, _sip, _account);
         _ = _app.Services.GetRequiredService<AnchorMetrics>(); // the meter exists before the first scrape
         try

@@ -31,9 +31,10 @@ internal static class Api
 
     public sealed record CdrPage(int Total, int Page, int PageSize, IReadOnlyList<CallRecord> Records);
 
-    public static void Map(WebApplication app, SipServer sip, AdminAccount account)
+    public static void Map(WebApplication app, SipServer sip, AdminAccount account, Configuration.LiveConfiguration live)
     {
         RouteGroupBuilder api = app.MapGroup("/api");
+        ExtensionEndpoints.Map(api, sip, live);
         api.MapPost("/login", (Login body, HttpContext http) => LoginAsync(body, http, sip, account));
         api.MapPost("/logout", (HttpContext http) =>
         {
