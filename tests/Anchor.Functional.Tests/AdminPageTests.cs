@@ -46,6 +46,25 @@ public class AdminPageTests
         Assert.Contains("102", await page.TextContentAsync("#registrations tbody"), StringComparison.Ordinal);
         Assert.Contains($"127.0.0.1:{calleePort}", await page.TextContentAsync("#registrations tbody"), StringComparison.Ordinal);
 
+        // An extension added from the form: a bad number is refused beside its field; a good one shows its password once,
+        // and a SIPp phone registers with it at once.
+        await page.ClickAsync("nav >> text=Extensions");
+        await page.FillAsync("input[name=number]", "1");
+        await page.ClickAsync("form.filters button[type=submit]");
+        Assert.Contains("2 to 10 digits", await page.TextContentAsync("#number-error"), StringComparison.Ordinal);
+        await page.FillAsync("input[name=number]", "105");
+        await page.FillAsync("input[name=name]", "Eve");
+        await page.ClickAsync("form.filters button[type=submit]");
+        string made = await page.TextContentAsync("#made") ?? "";
+        var shown = System.Text.RegularExpressions.Regex.Match(made, @"Its password is (\S+) and");
+        Assert.True(shown.Success, made);
+        int evePort = FreePort.Next();
+        Assert.Equal(0, (await pbx.RegisterAsync("105", evePort, password: shown.Groups[1].Value)).ExitCode);
+        await page.ClickAsync("nav >> text=Extensions");
+        Assert.Contains("yes", await page.TextContentAsync("#extensions tbody tr:has-text('105') >> td:nth-child(4)"), StringComparison.Ordinal);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "extensions.png"), FullPage = true });
+        await page.ClickAsync("nav >> text=Dashboard");
+
         // A call Anchor answers (the echo test), whose caller sends no RTP at all: it appears live, then is hung up.
         Task<Sipp.Result> echo = Sipp.RunAsync("feature-call.xml", pbx.Port, "u1", 1, 10, 30, "127.0.0.1", FreePort.Next(),
             ["-s", "*43", "-au", "101", "-ap", PbxHost.Passwords["101"], "-set", "me", "101"]);

@@ -70,7 +70,7 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
             RequestPath = "/static",
         });
         Api.Map(_app, _sip, _account, _live);
-        Pages.Map(_app, _sip, _account);
+        Pages.Map(_app, _sip, _account, _live);
         _ = _app.Services.GetRequiredService<AnchorMetrics>(); // the meter exists before the first scrape
         try
         {

@@ -13,7 +13,7 @@ namespace Anchor.Http;
 /// </summary>
 internal static class Pages
 {
-    public static void Map(WebApplication app, SipServer sip, AdminAccount account)
+    public static void Map(WebApplication app, SipServer sip, AdminAccount account, Configuration.LiveConfiguration live)
     {
         app.MapGet("/login", () => Html(LoginForm(null)));
         app.MapPost("/login", async (HttpContext http) =>
@@ -55,6 +55,13 @@ internal static class Pages
         });
         app.MapGet("/", (HttpContext http) => Html(Layout(http, "Dashboard", "/", Dashboard(sip))));
         app.MapGet("/calls", (HttpContext http) => Html(Layout(http, "Call history", "/calls", History(http, sip))));
+        app.MapGet("/extensions", (HttpContext http) => Html(Layout(http, "Extensions", "/extensions", ExtensionsPage.Render(http, sip, null, null))));
+        app.MapPost("/extensions", async (HttpContext http) =>
+        {
+            IFormCollection form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
+            (string? made, Dictionary<string, string[]>? errors, int status) = ExtensionsPage.Add(form, sip, live);
+            return Html(Layout(http, "Extensions", "/extensions", ExtensionsPage.Render(http, sip, made, errors)), status);
+        });
         app.MapGet("/calls/{id}", (HttpContext http, string id) => Html(Layout(http, "Call " + id, "/calls", CallPage.Render(sip, id))));
     }
 
@@ -75,14 +82,14 @@ internal static class Pages
         <button type="submit">Log in</button></form></section></main></body></html>
         """;
 
-    private static string Layout(HttpContext http, string title, string current, string body)
+    internal static string Layout(HttpContext http, string title, string current, string body)
     {
         string csrf = http.Items[nameof(AdminAccount.Session)] is AdminAccount.Session s ? s.Csrf : "";
         string Nav(string href, string text) => $"<a href=\"{href}\"{(href == current ? " aria-current=\"page\"" : "")}>{text}</a>";
         return $"""
             <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Anchor: {H(title)}</title><link rel="stylesheet" href="/static/anchor.css"></head><body>
-            <header><strong>Anchor</strong><nav>{Nav("/", "Dashboard")} · {Nav("/calls", "Call history")}</nav>
+            <header><strong>Anchor</strong><nav>{Nav("/", "Dashboard")} · {Nav("/extensions", "Extensions")} · {Nav("/calls", "Call history")}</nav>
             <form method="post" action="/logout"><input type="hidden" name="csrf" value="{H(csrf)}"><button type="submit">Log out</button></form></header>
             <main><h1>{H(title)}</h1>{body}</main><script src="/static/anchor.js"></script></body></html>
             """;
