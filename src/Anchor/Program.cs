@@ -7,10 +7,14 @@ using Microsoft.Extensions.Logging;
 
 // Anchor's host. Configuration sources, later overriding earlier: --config FILE.json, environment (Anchor__Section__Key),
 // command line (--Section:Key=value).
+if (args.Length > 0 && Anchor.Cli.OperatorCli.Commands.Contains(args[0]))
+{
+    return Anchor.Cli.OperatorCli.Run(args); // anchor status, registrations, calls, hangup, cdr, token create
+}
+
 string? configFile = null;
 var rest = new List<string>();
-bool tokenCreate = args.Length >= 2 && args[0] == "token" && args[1] == "create"; // anchor token create: a bearer token for scripts
-for (int i = tokenCreate ? 2 : 0; i < args.Length; i++)
+for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--config" && i + 1 < args.Length)
     {
@@ -74,13 +78,6 @@ if (errors.Count > 0)
     }
 
     return 2;
-}
-
-if (tokenCreate)
-{
-    // Run on the PBX's machine by whoever may read its data folder: the new token is shown once, kept only as a hash.
-    Console.WriteLine(Anchor.Http.AdminAccount.CreateToken(SecretStore.Open(DemoSetup.DataDirectory(settings.Storage.ConnectionString))));
-    return 0;
 }
 
 if (configFile is null && settings.Extensions.Count == 0)

@@ -38,6 +38,9 @@ internal sealed class PbxHost : IAsyncDisposable
 
     public string Output => _process?.Output ?? "";
 
+    /// <summary>The configuration file Anchor runs with.</summary>
+    public string ConfigFile => _config;
+
     /// <summary>
     /// Asserts the log shows <paramref name="text"/> within a few seconds: the console logger writes from a background
     /// queue, so a line may land after the SIP exchange that caused it has finished.
