@@ -68,6 +68,8 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
 
     public SipTrace Trace { get; } = new();
 
+    public SipTransportLayer? Transport => _transport;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         TimeProvider time = TimeProvider.System;

@@ -69,6 +69,10 @@ public class AdminApiTests
         string metrics = await script.Http.GetStringAsync("/metrics");
         Assert.Contains("anchor_registrations{", metrics, StringComparison.Ordinal);
         Assert.Contains(metrics.Split('\n'), l => l.StartsWith("anchor_registrations{", StringComparison.Ordinal) && l.EndsWith(" 1", StringComparison.Ordinal));
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("anchor_sip_received_total{", StringComparison.Ordinal) && l.Contains("method=\"REGISTER\"", StringComparison.Ordinal)
+            && double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture) >= 2); // with credentials, and the first without
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("anchor_sip_sent_total{", StringComparison.Ordinal) && l.Contains("status=\"401\"", StringComparison.Ordinal));
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("anchor_security_auth_failures_total{", StringComparison.Ordinal) && l.EndsWith(" 2", StringComparison.Ordinal));
         script.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token + "x");
         Assert.Equal(HttpStatusCode.Unauthorized, (await script.Http.GetAsync("/api/system")).StatusCode);
 

@@ -39,6 +39,9 @@ public sealed class CallRecords : IDisposable
     /// <summary>Phone-to-phone calls Anchor only proxies: their records are kept from the INVITE, the answer and the BYE.</summary>
     public ProxiedCalls Proxied { get; }
 
+    /// <summary>Every call's record as it ends (before it is written): the metrics count calls and RTP from it.</summary>
+    public event Action<CallRecord>? Ended;
+
     /// <summary>Records committed since start.</summary>
     public long Written => Interlocked.Read(ref _written);
 
@@ -47,6 +50,7 @@ public sealed class CallRecords : IDisposable
     /// <summary>Queues <paramref name="record"/>; <paramref name="then"/> runs once it is committed (or its write failed and was logged).</summary>
     public void Add(CallRecord record, Action? then = null)
     {
+        Ended?.Invoke(record);
         if (!_queue.Writer.TryWrite((record, then)))
         {
             then?.Invoke(); // shutting down: never hold a response back

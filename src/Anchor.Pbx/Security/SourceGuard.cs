@@ -142,8 +142,14 @@ public sealed class SourceGuard : ISourceFilter, IDisposable
     /// window; over the threshold the source is banned. A user under attack from many sources gets each of them banned on
     /// its first failure against that user. A request without credentials (the normal first 401/407) never comes here.
     /// </summary>
+    /// <summary>Failed authentications counted since start (digest, PIN, admin login), trusted sources included.</summary>
+    public long AuthFailures => Interlocked.Read(ref _authFailures);
+
+    private long _authFailures;
+
     public void OnAuthFailure(IPEndPoint source, string? user)
     {
+        Interlocked.Increment(ref _authFailures);
         IPAddress a = Normalise(source.Address);
         if (IsTrusted(a))
         {

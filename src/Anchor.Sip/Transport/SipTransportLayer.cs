@@ -119,6 +119,7 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
     public ValueTask<bool> SendAsync(ReadOnlyMemory<byte> message, SipEndPoint destination)
     {
         Trace?.OnSent(message.Span, destination);
+        SipMetrics.OnSent(message.Span);
         if (_log.IsEnabled(LogLevel.Trace))
         {
             _log.LogTrace("Sending to {Destination}\n{Message}", destination, System.Text.Encoding.UTF8.GetString(message.Span));
@@ -270,6 +271,7 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
                 }
 
                 Trace?.OnReceived(r.Message!, from);
+                SipMetrics.OnReceived(r.Message!);
                 _sink!.OnMessage(r.Message!, from);
                 return;
             case SipParseStatus.Invalid:

@@ -56,7 +56,7 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
         b.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         b.Services.AddProblemDetails();
         b.Services.AddOpenApi();
-        b.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(AnchorMetrics.MeterName).AddPrometheusExporter());
+        b.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(AnchorMetrics.MeterName, Anchor.Sip.Transport.SipMetrics.MeterName).AddPrometheusExporter());
         b.Services.AddSingleton(new AnchorMetrics(_sip));
         _app = b.Build();
         _app.UseExceptionHandler();
