@@ -10,6 +10,7 @@ command -v kamailio >/dev/null 2>&1 || [ -x /usr/sbin/kamailio ] || need+=(kamai
 command -v svwar >/dev/null 2>&1 || need+=(sipvicious)
 command -v sipsak >/dev/null 2>&1 || need+=(sipsak)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v dotnet >/dev/null 2>&1 || need+=(dotnet-sdk-10.0)
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -47,7 +47,7 @@ public partial class RegistrarBenchmarks : ISipSender
         if (Sqlite)
         {
             _dir = Directory.CreateTempSubdirectory("anchor-bench-").FullName;
-            store = new SqliteLocationStore($"Data Source={Path.Combine(_dir, "anchor.db")}");
+            store = new SqlLocationStore($"Data Source={Path.Combine(_dir, "anchor.db")}");
         }
 
         _location = new LocationService(store, TimeProvider.System, NullLogger.Instance);

@@ -90,7 +90,7 @@ if (configFile is null && settings.Extensions.Count == 0)
 }
 
 // What the admin page and API changed (kept in the database) applies over the file, checked by the same rules.
-var overlay = new Anchor.Pbx.Storage.ConfigOverlayStore(settings.Storage.ConnectionString);
+var overlay = new Anchor.Pbx.Storage.ConfigOverlayStore(settings.Storage.ConnectionString, StorageSettings.ProviderOf(settings.Storage.Provider)!.Value);
 LiveConfiguration.ApplyOverlay(settings, overlay);
 errors = SettingsValidator.Validate(settings);
 if (errors.Count > 0)
@@ -132,7 +132,7 @@ if (mediaErrors.Count > 0)
 
 builder.Services.AddSingleton(new MediaAssetSet(prompts!, music!));
 // Mailboxes without a configured PIN get a generated one, printed once.
-(Dictionary<string, string> pins, string? pinAnnounce) = VoicemailPins.Ensure(settings, DemoSetup.DataDirectory(settings.Storage.ConnectionString));
+(Dictionary<string, string> pins, string? pinAnnounce) = VoicemailPins.Ensure(settings, DemoSetup.DataDirectory(settings.Storage));
 if (pinAnnounce is not null)
 {
     Console.WriteLine(pinAnnounce);

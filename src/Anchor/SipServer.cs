@@ -85,7 +85,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
 
         // One clock, one timer queue for every timer in Anchor: transactions, calls, keep-alives, purges, the heartbeat.
         _timers = new SipTimerQueue(time);
-        _location = new LocationService(new SqliteLocationStore(_config.StorageConnectionString), time, _loggers.CreateLogger("Anchor.Location"), _timers);
+        _location = new LocationService(new SqlLocationStore(_config.StorageConnectionString, _config.StorageProvider), time, _loggers.CreateLogger("Anchor.Location"), _timers);
         _transport = new SipTransportLayer(new SipTransportOptions { ServerHeader = options.ServerHeader, UdpFastPath = _config.UdpFastPath }, time, _loggers.CreateLogger("Anchor.Sip.Transport"))
         {
             TimerQueue = _timers,
@@ -112,13 +112,13 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         var router = new Router(options, _location, snapshot, _relay is not null, _loggers.CreateLogger("Anchor.Calls"), time);
 
         // Forwards and do-not-disturb the phones set (*72, *78 ...) live in the same database: a restart keeps them.
-        _phoneSettings = new Pbx.Forwarding.PhoneSettings(_config.StorageConnectionString);
+        _phoneSettings = new Pbx.Forwarding.PhoneSettings(_config.StorageConnectionString, _config.StorageProvider);
         router.Settings = _phoneSettings;
         var blf = new Pbx.Presence.DialogEvents(router.Lines, local, options.Domain, options.ServerHeader, _loggers.CreateLogger("Anchor.Presence"));
         router.Blf = blf;
 
         // Voicemail: messages under data/voicemail, their rows in the same database; leftovers of a crash go first.
-        _voicemail = new VoicemailStore(_config.StorageConnectionString);
+        _voicemail = new VoicemailStore(_config.StorageConnectionString, _config.StorageProvider);
         var boxes = new Mailboxes(_voicemail, Path.Combine(_config.DataDirectory, "voicemail"), snapshot, _config.GeneratedPins, time,
             _loggers.CreateLogger("Anchor.Voicemail"));
         boxes.CleanOrphans();
@@ -127,7 +127,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         router.Mwi = mwi;
         registrar.Registered += mwi.OnRegistered;
         // Call records in the same database; the 200 to a BYE waits for its call's record (CallRecords).
-        _records = new Pbx.Records.CallRecords(new Pbx.Records.SqliteCallRecordStore(_config.StorageConnectionString),
+        _records = new Pbx.Records.CallRecords(new Pbx.Records.SqlCallRecordStore(_config.StorageConnectionString, _config.StorageProvider),
             _loggers.CreateLogger("Anchor.Records"), time, _config.CallRecordDays);
         proxy.Records = _records;
         _calls = new CallHost(options, local, _relay, _config.ExternalAddress, _loggers.CreateLogger("Anchor.Calls"), time)

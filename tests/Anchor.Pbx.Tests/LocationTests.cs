@@ -20,7 +20,7 @@ public class LocationTests
     {
         string db = TempDb();
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var loc = new LocationService(new SqliteLocationStore(db), clock);
+        var loc = new LocationService(new SqlLocationStore(db), clock);
         DateTimeOffset now = clock.GetUtcNow();
         loc.Update<int>("101", list =>
         {
@@ -34,7 +34,7 @@ public class LocationTests
         await loc.DisposeAsync();
 
         clock.Advance(TimeSpan.FromSeconds(120)); // the short one has expired meanwhile
-        var again = new LocationService(new SqliteLocationStore(db), clock);
+        var again = new LocationService(new SqlLocationStore(db), clock);
         Binding kept = Assert.Single(again.Lookup("101"));
         Assert.Equal("sip:101@192.0.2.1:5060", kept.ContactUri);
         Assert.Equal(Source, kept.Source);
@@ -46,7 +46,7 @@ public class LocationTests
     public async Task Dropped_binding_is_gone_from_memory_and_store()
     {
         string db = TempDb();
-        var loc = new LocationService(new SqliteLocationStore(db));
+        var loc = new LocationService(new SqlLocationStore(db));
         Binding a = B("102", "sip:102@192.0.2.9:5060", DateTimeOffset.UtcNow.AddHours(1));
         loc.Update<int>("102", list =>
         {
@@ -60,7 +60,7 @@ public class LocationTests
         Assert.Equal("no answer", why);
         await loc.FlushAsync(TimeSpan.FromSeconds(5));
         await loc.DisposeAsync();
-        var again = new LocationService(new SqliteLocationStore(db));
+        var again = new LocationService(new SqlLocationStore(db));
         Assert.Empty(again.Lookup("102"));
         await again.DisposeAsync();
     }
@@ -68,7 +68,7 @@ public class LocationTests
     [Fact]
     public void Reverse_index_follows_register_refresh_and_drop()
     {
-        var loc = new LocationService(new SqliteLocationStore(TempDb()));
+        var loc = new LocationService(new SqlLocationStore(TempDb()));
         DateTimeOffset exp = DateTimeOffset.UtcNow.AddHours(1);
         Binding first = B("104", "sip:104@192.0.2.4:5060", exp);
         loc.Update<int>("104", list =>
@@ -95,7 +95,7 @@ public class LocationTests
     [Fact]
     public void Lookup_orders_by_q()
     {
-        var loc = new LocationService(new SqliteLocationStore(TempDb()));
+        var loc = new LocationService(new SqlLocationStore(TempDb()));
         DateTimeOffset exp = DateTimeOffset.UtcNow.AddHours(1);
         loc.Update<int>("103", list =>
         {

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Anchor.Pbx.Model;
-using Microsoft.Data.Sqlite;
 
 namespace Anchor.Pbx.Forwarding;
 
@@ -21,26 +20,25 @@ public enum PhoneSetting
 /// </summary>
 public sealed class PhoneSettings : IDisposable
 {
-    private readonly SqliteConnection? _db;
+    private readonly System.Data.Common.DbConnection? _db;
     private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<(string Ext, PhoneSetting Key), string> _set = new();
 
     /// <param name="connectionString">The install's database; null keeps the settings in memory only (tests).</param>
-    public PhoneSettings(string? connectionString)
+    public PhoneSettings(string? connectionString, Storage.StorageProvider provider = Storage.StorageProvider.Sqlite)
     {
         if (connectionString is null)
         {
             return;
         }
 
-        _db = Storage.SqliteFile.Open(connectionString);
-        using SqliteCommand c = _db.CreateCommand();
-        c.CommandText = """
+        _db = Storage.Database.Open(provider, connectionString);
+        Storage.Database.Execute(_db, null, """
             CREATE TABLE IF NOT EXISTS phone_setting (extension TEXT NOT NULL, setting TEXT NOT NULL, value TEXT NOT NULL,
               PRIMARY KEY (extension, setting));
-            SELECT extension, setting, value FROM phone_setting;
-            """;
-        using SqliteDataReader r = c.ExecuteReader();
+            """);
+        using System.Data.Common.DbCommand c = Storage.Database.Command(_db, null, "SELECT extension, setting, value FROM phone_setting");
+        using System.Data.Common.DbDataReader r = c.ExecuteReader();
         while (r.Read())
         {
             if (Enum.TryParse(r.GetString(1), out PhoneSetting key))
@@ -83,13 +81,8 @@ public sealed class PhoneSettings : IDisposable
         {
             if (_db is not null)
             {
-                using SqliteCommand c = _db.CreateCommand();
-                c.CommandText = "INSERT INTO phone_setting (extension, setting, value) VALUES ($e, $k, $v) " +
-                    "ON CONFLICT (extension, setting) DO UPDATE SET value = excluded.value";
-                c.Parameters.AddWithValue("$e", extension);
-                c.Parameters.AddWithValue("$k", key.ToString());
-                c.Parameters.AddWithValue("$v", stored);
-                c.ExecuteNonQuery();
+                Storage.Database.Execute(_db, null, "INSERT INTO phone_setting (extension, setting, value) VALUES (@e, @k, @v) " +
+                    "ON CONFLICT (extension, setting) DO UPDATE SET value = excluded.value", ("@e", extension), ("@k", key.ToString()), ("@v", stored));
             }
 
             _set[(extension, key)] = stored;

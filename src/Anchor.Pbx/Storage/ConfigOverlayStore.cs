@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Anchor.Pbx.Storage;
 
@@ -10,25 +10,23 @@ namespace Anchor.Pbx.Storage;
 /// </summary>
 public sealed class ConfigOverlayStore : IDisposable
 {
-    private readonly SqliteConnection _db;
+    private readonly DbConnection _db;
     private readonly Lock _lock = new();
 
-    public ConfigOverlayStore(string connectionString)
+    public ConfigOverlayStore(string connectionString, StorageProvider provider = StorageProvider.Sqlite)
     {
-        _db = SqliteFile.Open(connectionString);
-        SqliteFile.Migrate(_db, "config_overlay",
-            "CREATE TABLE config_overlay (section TEXT NOT NULL, key TEXT NOT NULL, json TEXT NULL, changed_ms INTEGER NOT NULL, PRIMARY KEY (section, key));");
+        _db = Database.Open(provider, connectionString);
+        Database.Migrate(_db, "config_overlay",
+            "CREATE TABLE config_overlay (section TEXT NOT NULL, key TEXT NOT NULL, json TEXT NULL, changed_ms BIGINT NOT NULL, PRIMARY KEY (section, key));");
     }
 
     public IReadOnlyList<(string Key, string? Json)> Load(string section)
     {
         lock (_lock)
         {
-            using SqliteCommand c = _db.CreateCommand();
-            c.CommandText = "SELECT key, json FROM config_overlay WHERE section = $s ORDER BY changed_ms, key";
-            c.Parameters.AddWithValue("$s", section);
+            using DbCommand c = Database.Command(_db, null, "SELECT key, json FROM config_overlay WHERE section = @s ORDER BY changed_ms, key", ("@s", section));
             var list = new List<(string, string?)>();
-            using SqliteDataReader r = c.ExecuteReader();
+            using DbDataReader r = c.ExecuteReader();
             while (r.Read())
             {
                 list.Add((r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1)));
@@ -43,16 +41,10 @@ public sealed class ConfigOverlayStore : IDisposable
     {
         lock (_lock)
         {
-            using SqliteCommand c = _db.CreateCommand();
-            c.CommandText = """
-                INSERT INTO config_overlay (section, key, json, changed_ms) VALUES ($s, $k, $j, $t)
-                ON CONFLICT (section, key) DO UPDATE SET json = $j, changed_ms = $t
-                """;
-            c.Parameters.AddWithValue("$s", section);
-            c.Parameters.AddWithValue("$k", key);
-            c.Parameters.AddWithValue("$j", (object?)json ?? DBNull.Value);
-            c.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            c.ExecuteNonQuery();
+            Database.Execute(_db, null, """
+                INSERT INTO config_overlay (section, key, json, changed_ms) VALUES (@s, @k, @j, @t)
+                ON CONFLICT (section, key) DO UPDATE SET json = @j, changed_ms = @t
+                """, ("@s", section), ("@k", key), ("@j", json), ("@t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         }
     }
 

@@ -162,7 +162,7 @@ internal static class OperatorCli
     private static string? Listen(string? configFile) => Read(configFile)["Http:Listen"] is { Length: > 0 } l ? l : null;
 
     private static string DataDirectory(string? configFile) =>
-        DemoSetup.DataDirectory(Read(configFile)["Storage:ConnectionString"] ?? new StorageSettings().ConnectionString);
+        DemoSetup.DataDirectory(Read(configFile).GetSection("Storage").Get<StorageSettings>() ?? new StorageSettings());
 
     /// <summary>The CLI's own token, kept (0600) in the data folder: whoever may read that folder may run the PBX's commands.</summary>
     private static string OwnToken(string? configFile)

@@ -260,6 +260,17 @@ public sealed class StorageSettings
 
     public string ConnectionString { get; set; } = "Data Source=data/anchor.db";
 
+    /// <summary>Where generated secrets and voicemail audio live: by default beside the SQLite file, or <c>data</c> with PostgreSQL.</summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>The provider <paramref name="name"/> names (Sqlite, Postgres or PostgreSQL, any case); null for another.</summary>
+    public static Anchor.Pbx.Storage.StorageProvider? ProviderOf(string? name) => name?.ToUpperInvariant() switch
+    {
+        "SQLITE" => Anchor.Pbx.Storage.StorageProvider.Sqlite,
+        "POSTGRES" or "POSTGRESQL" => Anchor.Pbx.Storage.StorageProvider.Postgres,
+        _ => null,
+    };
+
     /// <summary>Call records older than this many days are purged (daily); 0 keeps them for ever.</summary>
     public int CallRecordDays { get; set; } = 365;
 }

@@ -34,6 +34,8 @@ public sealed record AnchorConfig
 
     public required string StorageConnectionString { get; init; }
 
+    public Anchor.Pbx.Storage.StorageProvider StorageProvider { get; init; }
+
     /// <summary>The folder beside the database: generated secrets live there, and voicemail under it.</summary>
     public required string DataDirectory { get; init; }
 
@@ -158,10 +160,11 @@ public static class ConfigurationMapper
             Security = security,
             Relay = relay,
             StorageConnectionString = s.Storage.ConnectionString,
+            StorageProvider = StorageSettings.ProviderOf(s.Storage.Provider)!.Value,
             HttpListen = string.IsNullOrWhiteSpace(s.Http.Listen) ? null : s.Http.Listen,
             AdminPassword = string.IsNullOrEmpty(s.Http.AdminPassword) ? null : s.Http.AdminPassword,
             CallRecordDays = s.Storage.CallRecordDays,
-            DataDirectory = DemoSetup.DataDirectory(s.Storage.ConnectionString),
+            DataDirectory = DemoSetup.DataDirectory(s.Storage),
             GeneratedPins = generatedPins ?? new Dictionary<string, string>(),
             VoicemailZone = OfficeConfig.Zone(s.Voicemail.TimeZone),
         };

@@ -17,7 +17,7 @@ public static class DemoSetup
     /// <summary>Fills in the demo extensions; returns the text to print when the passwords were just created, else null.</summary>
     public static string? Apply(AnchorSettings settings)
     {
-        string dir = DataDirectory(settings.Storage.ConnectionString);
+        string dir = DataDirectory(settings.Storage);
         Directory.CreateDirectory(dir);
         string file = Path.Combine(dir, "demo-extensions.json");
         string? announce = null;
@@ -51,9 +51,20 @@ public static class DemoSetup
         return new string(Enumerable.Range(0, 16).Select(_ => alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)]).ToArray());
     }
 
-    public static string DataDirectory(string connectionString)
+    /// <summary>The install's data folder: Storage:DataDirectory, else beside the SQLite file, else <c>data</c>.</summary>
+    public static string DataDirectory(StorageSettings storage)
     {
-        string source = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        if (!string.IsNullOrEmpty(storage.DataDirectory))
+        {
+            return Path.GetFullPath(storage.DataDirectory);
+        }
+
+        if (StorageSettings.ProviderOf(storage.Provider) != Anchor.Pbx.Storage.StorageProvider.Sqlite)
+        {
+            return Path.GetFullPath("data");
+        }
+
+        string source = new SqliteConnectionStringBuilder(storage.ConnectionString).DataSource;
         string? dir = source == ":memory:" ? null : Path.GetDirectoryName(Path.GetFullPath(source));
         return dir ?? Path.GetFullPath("data");
     }

@@ -279,25 +279,27 @@ public static class SettingsValidator
 
     private static void ValidateStorage(StorageSettings s, List<string> errors)
     {
-        if (!string.Equals(s.Provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+        if (StorageSettings.ProviderOf(s.Provider) is not { } provider)
         {
-            errors.Add($"Storage:Provider: \"{s.Provider}\" is not supported (Sqlite is; PostgreSQL and Redis are planned)");
+            errors.Add($"Storage:Provider: \"{s.Provider}\" is not supported (Sqlite or Postgres)");
+            return;
         }
 
         if (string.IsNullOrWhiteSpace(s.ConnectionString))
         {
             errors.Add("Storage:ConnectionString: missing");
+            return;
         }
-        else
+
+        try
         {
-            try
-            {
-                _ = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(s.ConnectionString);
-            }
-            catch (ArgumentException e)
-            {
-                errors.Add($"Storage:ConnectionString: {e.Message}");
-            }
+            System.Data.Common.DbConnectionStringBuilder _ = provider == Anchor.Pbx.Storage.StorageProvider.Sqlite
+                ? new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(s.ConnectionString)
+                : new Npgsql.NpgsqlConnectionStringBuilder(s.ConnectionString);
+        }
+        catch (ArgumentException e)
+        {
+            errors.Add($"Storage:ConnectionString: {e.Message}");
         }
     }
 

@@ -34,7 +34,7 @@ public sealed class CallRecordStoreTests : IDisposable
     public void Records_come_back_filtered_newest_first_and_paged()
     {
         var t0 = new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero);
-        using (var store = new SqliteCallRecordStore(Db))
+        using (var store = new SqlCallRecordStore(Db))
         {
             store.Append([
                 Record("a", t0, "101", "102", CallDirection.Internal),
@@ -43,7 +43,7 @@ public sealed class CallRecordStoreTests : IDisposable
             ]);
         }
 
-        using var again = new SqliteCallRecordStore(Db); // reopened: the migration is not run twice
+        using var again = new SqlCallRecordStore(Db); // reopened: the migration is not run twice
         (IReadOnlyList<CallRecord> all, int total) = again.Query(new CallRecordQuery());
         Assert.Equal(3, total);
         Assert.Equal(["c", "b", "a"], all.Select(r => r.Id));
@@ -71,7 +71,7 @@ public sealed class CallRecordStoreTests : IDisposable
     [Fact]
     public void A_database_made_by_a_newer_anchor_stops_start_up_naming_it()
     {
-        using (new SqliteCallRecordStore(Db))
+        using (new SqlCallRecordStore(Db))
         {
         }
 
@@ -83,7 +83,7 @@ public sealed class CallRecordStoreTests : IDisposable
             Assert.Equal(1, c.ExecuteNonQuery());
         }
 
-        var e = Assert.Throws<InvalidOperationException>(() => new SqliteCallRecordStore(Db));
+        var e = Assert.Throws<InvalidOperationException>(() => new SqlCallRecordStore(Db));
         Assert.Contains("call_records tables are at version 9", e.Message, StringComparison.Ordinal);
     }
 
@@ -91,7 +91,7 @@ public sealed class CallRecordStoreTests : IDisposable
     public async Task Then_runs_once_the_record_is_committed_and_proxied_calls_are_recorded_from_their_signalling()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero));
-        using var records = new CallRecords(new SqliteCallRecordStore(Db), NullLogger.Instance, time, retentionDays: 0);
+        using var records = new CallRecords(new SqlCallRecordStore(Db), NullLogger.Instance, time, retentionDays: 0);
         var info = new CallInfo("101", "Alice", "102", CallDirection.Internal);
         records.Proxied.Started("cid-1", info, callerTag: "t101");
         time.Advance(TimeSpan.FromSeconds(3));

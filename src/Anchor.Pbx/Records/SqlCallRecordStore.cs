@@ -2,35 +2,31 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Anchor.Pbx.Calls;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using Anchor.Pbx.Storage;
 
 namespace Anchor.Pbx.Records;
 
-/// <summary>Call records in SQLite (WAL: a committed batch survives a crash of the process; readers never block the writer).</summary>
-public sealed class SqliteCallRecordStore : ICallRecordStore
+/// <summary>Call records in the install's database (SQLite in WAL mode, or PostgreSQL): a committed batch survives a crash of the process.</summary>
+public sealed class SqlCallRecordStore : ICallRecordStore
 {
     private const string Columns =
         "id, start_ms, answer_ms, end_ms, from_user, to_user, dialed, direction, trunk, answered_by, end_reason, sip_status, hung_up_by, media, dialogs";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly SqliteConnection _db;
+    private readonly DbConnection _db;
     private readonly Lock _lock = new();
 
-    public SqliteCallRecordStore(string connectionString)
+    public SqlCallRecordStore(string connectionString, StorageProvider provider = StorageProvider.Sqlite)
     {
-        _db = Storage.SqliteFile.Open(connectionString);
-        using (SqliteCommand c = _db.CreateCommand())
-        {
-            c.CommandText = "PRAGMA synchronous=NORMAL;";
-            c.ExecuteNonQuery();
-        }
-
-        Storage.SqliteFile.Migrate(_db, "call_records",
-            """
+        _db = Database.Open(provider, connectionString);
+        Database.RelaxedSync(_db);
+        Database.Migrate(_db, "call_records",
+            $"""
             CREATE TABLE cdr (
-              seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, start_ms INTEGER NOT NULL, answer_ms INTEGER NULL,
-              end_ms INTEGER NOT NULL, from_user TEXT NOT NULL, to_user TEXT NOT NULL, dialed TEXT NOT NULL, direction TEXT NOT NULL,
-              trunk TEXT NULL, answered_by TEXT NULL, end_reason TEXT NOT NULL, sip_status INTEGER NOT NULL, hung_up_by TEXT NOT NULL,
+              seq {Database.AutoId(_db)}, id TEXT NOT NULL, start_ms BIGINT NOT NULL, answer_ms BIGINT NULL,
+              end_ms BIGINT NOT NULL, from_user TEXT NOT NULL, to_user TEXT NOT NULL, dialed TEXT NOT NULL, direction TEXT NOT NULL,
+              trunk TEXT NULL, answered_by TEXT NULL, end_reason TEXT NOT NULL, sip_status BIGINT NOT NULL, hung_up_by TEXT NOT NULL,
               media TEXT NOT NULL);
             CREATE INDEX cdr_start ON cdr (start_ms);
             """,
@@ -41,22 +37,16 @@ public sealed class SqliteCallRecordStore : ICallRecordStore
     {
         lock (_lock)
         {
-            using SqliteTransaction tx = _db.BeginTransaction();
-            using SqliteCommand insert = _db.CreateCommand();
-            insert.Transaction = tx;
-            insert.CommandText = $"INSERT INTO cdr ({Columns}) VALUES ($id, $s, $a, $e, $f, $t, $d, $dir, $tr, $ab, $er, $st, $hu, $m, $dl)";
-            string[] names = ["$id", "$s", "$a", "$e", "$f", "$t", "$d", "$dir", "$tr", "$ab", "$er", "$st", "$hu", "$m", "$dl"];
-            foreach (string n in names)
-            {
-                insert.Parameters.Add(new SqliteParameter { ParameterName = n });
-            }
-
+            using DbTransaction tx = _db.BeginTransaction();
+            string[] names = ["@id", "@s", "@a", "@e", "@f", "@t", "@d", "@dir", "@tr", "@ab", "@er", "@st", "@hu", "@m", "@dl"];
+            using DbCommand insert = Database.Command(_db, tx, $"INSERT INTO cdr ({Columns}) VALUES ({string.Join(", ", names)})",
+                names.Select(n => (n, (object?)null)).ToArray());
             foreach (CallRecord r in records)
             {
                 object?[] values =
                 [
                     r.Id, r.Start.ToUnixTimeMilliseconds(), r.Answer?.ToUnixTimeMilliseconds(), r.End.ToUnixTimeMilliseconds(), r.From, r.To,
-                    r.Dialed, r.Direction.ToString(), r.Trunk, r.AnsweredBy, r.EndReason.ToString(), r.SipStatus, r.HungUpBy,
+                    r.Dialed, r.Direction.ToString(), r.Trunk, r.AnsweredBy, r.EndReason.ToString(), (long)r.SipStatus, r.HungUpBy,
                     JsonSerializer.Serialize(r.Media, Json), JsonSerializer.Serialize(r.Dialogs, Json),
                 ];
                 for (int i = 0; i < values.Length; i++)
@@ -76,52 +66,56 @@ public sealed class SqliteCallRecordStore : ICallRecordStore
         CallRecordQuery q = query;
         lock (_lock)
         {
-            using SqliteCommand cmd = _db.CreateCommand();
+            var args = new List<(string, object?)>();
             var where = new StringBuilder(" WHERE 1=1");
             if (q.Id is { } id)
             {
-                where.Append(" AND id = $id");
-                cmd.Parameters.AddWithValue("$id", id);
+                where.Append(" AND id = @id");
+                args.Add(("@id", id));
             }
 
             if (q.Since is { } since)
             {
-                where.Append(" AND start_ms >= $since");
-                cmd.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+                where.Append(" AND start_ms >= @since");
+                args.Add(("@since", since.ToUnixTimeMilliseconds()));
             }
 
             if (q.Until is { } until)
             {
-                where.Append(" AND start_ms < $until");
-                cmd.Parameters.AddWithValue("$until", until.ToUnixTimeMilliseconds());
+                where.Append(" AND start_ms < @until");
+                args.Add(("@until", until.ToUnixTimeMilliseconds()));
             }
 
             if (q.Extension is { } ext)
             {
-                where.Append(" AND (from_user = $ext OR to_user = $ext OR answered_by = $ext)");
-                cmd.Parameters.AddWithValue("$ext", ext);
+                where.Append(" AND (from_user = @ext OR to_user = @ext OR answered_by = @ext)");
+                args.Add(("@ext", ext));
             }
 
             if (q.Number is { } number)
             {
-                where.Append(" AND (instr(from_user, $num) > 0 OR instr(to_user, $num) > 0 OR instr(dialed, $num) > 0)");
-                cmd.Parameters.AddWithValue("$num", number);
+                where.Append($" AND ({Database.Contains(_db, "from_user", "@num")} OR {Database.Contains(_db, "to_user", "@num")} OR {Database.Contains(_db, "dialed", "@num")})");
+                args.Add(("@num", number));
             }
 
             if (q.Direction is { } dir)
             {
-                where.Append(" AND direction = $dir");
-                cmd.Parameters.AddWithValue("$dir", dir.ToString());
+                where.Append(" AND direction = @dir");
+                args.Add(("@dir", dir.ToString()));
             }
 
-            cmd.CommandText = "SELECT count(*) FROM cdr" + where;
-            int total = Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+            int total;
+            using (DbCommand count = Database.Command(_db, null, "SELECT count(*) FROM cdr" + where, [.. args]))
+            {
+                total = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
+            }
+
             int size = Math.Clamp(q.PageSize, 1, CallRecordQuery.MaxPageSize);
-            cmd.CommandText = $"SELECT {Columns} FROM cdr{where} ORDER BY start_ms DESC, seq DESC LIMIT $limit OFFSET $offset";
-            cmd.Parameters.AddWithValue("$limit", size);
-            cmd.Parameters.AddWithValue("$offset", (long)(Math.Max(q.Page, 1) - 1) * size);
+            args.Add(("@limit", (long)size));
+            args.Add(("@offset", (long)(Math.Max(q.Page, 1) - 1) * size));
+            using DbCommand cmd = Database.Command(_db, null, $"SELECT {Columns} FROM cdr{where} ORDER BY start_ms DESC, seq DESC LIMIT @limit OFFSET @offset", [.. args]);
             var list = new List<CallRecord>();
-            using SqliteDataReader r = cmd.ExecuteReader();
+            using DbDataReader r = cmd.ExecuteReader();
             while (r.Read())
             {
                 list.Add(new CallRecord
@@ -137,7 +131,7 @@ public sealed class SqliteCallRecordStore : ICallRecordStore
                     Trunk = r.IsDBNull(8) ? null : r.GetString(8),
                     AnsweredBy = r.IsDBNull(9) ? null : r.GetString(9),
                     EndReason = Enum.TryParse(r.GetString(10), out EndReason reason) ? reason : EndReason.None,
-                    SipStatus = r.GetInt32(11),
+                    SipStatus = (int)r.GetInt64(11),
                     HungUpBy = r.GetString(12),
                     Media = JsonSerializer.Deserialize<List<LegMedia>>(r.GetString(13), Json) ?? [],
                     Dialogs = JsonSerializer.Deserialize<List<string>>(r.GetString(14), Json) ?? [],
@@ -152,10 +146,7 @@ public sealed class SqliteCallRecordStore : ICallRecordStore
     {
         lock (_lock)
         {
-            using SqliteCommand cmd = _db.CreateCommand();
-            cmd.CommandText = "DELETE FROM cdr WHERE start_ms < $before";
-            cmd.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
-            return cmd.ExecuteNonQuery();
+            return Database.Execute(_db, null, "DELETE FROM cdr WHERE start_ms < @before", ("@before", before.ToUnixTimeMilliseconds()));
         }
     }
 
