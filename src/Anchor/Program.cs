@@ -103,7 +103,37 @@ if (errors.Count > 0)
     return 2;
 }
 
-var live = new LiveConfiguration(settings, overlay);
+var live = new LiveConfiguration(settings, overlay)
+{
+    // A reload reads the same sources again (the file, the environment, the command line), with the overlay on top.
+    Loader = () =>
+    {
+        var sources = new ConfigurationBuilder();
+        if (configFile is not null)
+        {
+            sources.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+        }
+
+        sources.AddEnvironmentVariables("Anchor__").AddCommandLine(rest.ToArray());
+        var fresh = new AnchorSettings();
+        try
+        {
+            ConfigurationKeys.Bind(sources.Build(), fresh);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or IOException or InvalidDataException)
+        {
+            throw new LiveConfiguration.RefusedException(new() { ["configuration"] = [e.Message] });
+        }
+
+        if (configFile is null && fresh.Extensions.Count == 0)
+        {
+            DemoSetup.Apply(fresh);
+        }
+
+        LiveConfiguration.ApplyOverlay(fresh, overlay);
+        return fresh;
+    },
+};
 builder.Services.AddSingleton(live);
 
 // Trunk proxies are resolved once, before anything starts: a name that does not resolve is a configuration error.
@@ -156,6 +186,32 @@ if (config.HttpListen is { } listen)
 }
 
 using IHost host = builder.Build();
+
+// SIGHUP: the configuration file is read again; what changed applies at once, or nothing does (every error logged).
+ILogger reloadLog = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Anchor.Configuration");
+using var hangup = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, signal =>
+{
+    signal.Cancel = true;
+    _ = Task.Run(async () =>
+    {
+        try
+        {
+            LiveConfiguration.Outcome o = await live.ReloadAsync().ConfigureAwait(false);
+            reloadLog.LogInformation("Configuration reloaded: applied [{Applied}]; needs a restart [{Restart}]", string.Join(", ", o.Applied), string.Join(", ", o.NeedRestart));
+        }
+        catch (LiveConfiguration.RefusedException e)
+        {
+            foreach (var (field, messages) in e.Errors)
+            {
+                reloadLog.LogError("Configuration reload refused, nothing changed: {Field}: {Messages}", field, string.Join("; ", messages));
+            }
+        }
+        catch (Exception e)
+        {
+            reloadLog.LogError(e, "Configuration reload failed, nothing changed");
+        }
+    });
+});
 try
 {
     await host.RunAsync().ConfigureAwait(false);

@@ -97,6 +97,22 @@ internal sealed class PbxHost : IAsyncDisposable
         await StartProcessAsync();
     }
 
+    /// <summary>Sends the Anchor process a signal (HUP: read the configuration again).</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, _process!.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>Rewrites the configuration file (in place, as an admin's editor does) with <paramref name="edit"/> applied to its JSON.</summary>
+    public async Task EditConfigAsync(Action<System.Text.Json.Nodes.JsonObject> edit)
+    {
+        var json = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(_config))!;
+        edit(json);
+        await File.WriteAllTextAsync(_config, json.ToJsonString());
+    }
+
     /// <summary>Resident memory of the Anchor process, in kB (VmRSS).</summary>
     public long ResidentKb()
     {

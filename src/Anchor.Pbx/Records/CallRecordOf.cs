@@ -11,7 +11,8 @@ internal static class CallRecordOf
     {
         IReadOnlyList<Leg> legs = call.Legs;
         Leg caller = call.Caller;
-        Leg? answered = legs.Skip(1).FirstOrDefault(l => l.State == LegState.Confirmed);
+        // The extension that answered (the dialer names its leg on the 2xx); by now that leg may be hung up already.
+        string? answeredBy = call.Answered is null ? null : legs.Skip(1).Select(l => l.Extension).FirstOrDefault(e => e is not null);
         string dialed = caller.Initial?.Request is { } invite && invite.RequestUri.HasUser ? invite.RequestUri.UserUnescaped : call.Info.Dialed;
         return new CallRecord
         {
@@ -24,7 +25,7 @@ internal static class CallRecordOf
             Dialed = dialed,
             Direction = call.Info.Direction,
             Trunk = call.Info.Trunk?.Name,
-            AnsweredBy = answered?.Extension,
+            AnsweredBy = answeredBy,
             EndReason = reason,
             SipStatus = call.Answered is null ? status : 200,
             HungUpBy = reason switch

@@ -62,11 +62,29 @@ public sealed class Trunk
 
     public Trunk(TrunkOptions options)
     {
-        Options = options;
+        _options = options;
         Credentials = new DigestClient(options.AuthUsername ?? options.Username, options.Password);
     }
 
-    public TrunkOptions Options { get; }
+    private TrunkOptions _options;
+
+    /// <summary>The trunk's options; its routing ones (DIDs, inbound target, caller ID, call limit) can change live (<see cref="Retarget"/>).</summary>
+    public TrunkOptions Options => Volatile.Read(ref _options);
+
+    /// <summary>
+    /// True when <paramref name="next"/> differs from the options in force only in what routing reads: the account, the
+    /// proxy and the registration are the same, so the running registration and calls carry on.
+    /// </summary>
+    public bool CanRetarget(TrunkOptions next)
+    {
+        TrunkOptions o = Options;
+        return o.Name == next.Name && o.Proxy.Equals(next.Proxy) && o.Domain == next.Domain && o.Username == next.Username
+            && o.AuthUsername == next.AuthUsername && o.Password == next.Password && o.Register == next.Register
+            && o.RegisterExpires == next.RegisterExpires && o.KeepAlive == next.KeepAlive;
+    }
+
+    /// <summary>Takes <paramref name="next"/>'s routing options (its DIDs, inbound target, caller ID, limit); the caller checked <see cref="CanRetarget"/>.</summary>
+    public void Retarget(TrunkOptions next) => Volatile.Write(ref _options, next with { ProxyAddresses = Options.ProxyAddresses });
 
     public string Name => Options.Name;
 

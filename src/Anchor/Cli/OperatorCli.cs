@@ -8,14 +8,14 @@ using Microsoft.Extensions.Configuration;
 namespace Anchor.Cli;
 
 /// <summary>
-/// The operator's CLI over the REST API: <c>anchor status | registrations | calls | hangup ID | cdr | token create</c>,
+/// The operator's CLI over the REST API: <c>anchor status | registrations | calls | hangup ID | cdr | reload | token create</c>,
 /// tables on a terminal, JSON with <c>--json</c>. It finds the API from <c>--url</c>, <c>ANCHOR_URL</c> or the
 /// configuration's <c>Http:Listen</c>; it authenticates with <c>--token</c>, <c>ANCHOR_TOKEN</c>, or, run where the
 /// PBX's data folder is readable, its own token kept there (made once, like <c>token create</c>'s).
 /// </summary>
 internal static class OperatorCli
 {
-    public static readonly IReadOnlySet<string> Commands = new HashSet<string>(StringComparer.Ordinal) { "status", "registrations", "calls", "hangup", "cdr", "token" };
+    public static readonly IReadOnlySet<string> Commands = new HashSet<string>(StringComparer.Ordinal) { "status", "registrations", "calls", "hangup", "cdr", "reload", "token" };
 
     public static int Run(string[] args)
     {
@@ -46,6 +46,10 @@ internal static class OperatorCli
         var hangup = new Command("hangup", "Hang up a call in progress") { id };
         hangup.SetAction(r => Show(r, Call(r, HttpMethod.Delete, "/api/calls/" + Uri.EscapeDataString(r.GetValue(id)!)), []));
         root.Subcommands.Add(hangup);
+
+        var reload = new Command("reload", "Read the configuration file again: what changed applies, or nothing does");
+        reload.SetAction(r => Show(r, Call(r, HttpMethod.Post, "/api/reload"), []));
+        root.Subcommands.Add(reload);
 
         var since = new Option<string?>("--since") { Description = "1h, 30m, 7d or an ISO 8601 time" };
         var extension = new Option<string?>("--extension");

@@ -17,9 +17,47 @@ internal static class ExtensionEndpoints
     /// <summary>What a change answers: the extension, and the secrets made for it (this once only).</summary>
     public sealed record Changed(string Number, string? Name, string? Password, string? VoicemailPin);
 
+    /// <summary>What a trunk's routing may be changed to from the API (its account and proxy are the file's).</summary>
+    public sealed record TrunkInput(string? Inbound, List<string>? Dids, string? CallerId, int? MaxCalls);
+
     public static void Map(RouteGroupBuilder api, SipServer sip, LiveConfiguration live)
     {
-        api.MapPost("/extensions", (ExtensionInput body) =>
+        api.MapPut("/trunks/{name}", async (string name, TrunkInput body) =>
+        {
+            try
+            {
+                LiveConfiguration.Outcome? done = await live.TrunkAsync(name, t =>
+                {
+                    t.Inbound = body.Inbound ?? t.Inbound;
+                    t.Dids = body.Dids ?? t.Dids;
+                    t.CallerId = body.CallerId ?? t.CallerId;
+                    t.MaxCalls = body.MaxCalls ?? t.MaxCalls;
+                }).ConfigureAwait(false);
+                return done is null
+                    ? Results.Problem(detail: $"no trunk {name}", statusCode: StatusCodes.Status404NotFound, extensions: new Dictionary<string, object?> { ["field"] = "name" })
+                    : Results.Ok(done);
+            }
+            catch (LiveConfiguration.RefusedException refused)
+            {
+                return Results.ValidationProblem(refused.Errors);
+            }
+        });
+
+        // The configuration file read again (as SIGHUP does): every error, or what now applies and what waits for a restart.
+        api.MapPost("/reload", async () =>
+        {
+            try
+            {
+                return Results.Ok(await live.ReloadAsync().ConfigureAwait(false));
+            }
+            catch (LiveConfiguration.RefusedException refused)
+            {
+                return Results.ValidationProblem(refused.Errors);
+            }
+        });
+
+
+        api.MapPost("/extensions", async (ExtensionInput body) =>
         {
             if (string.IsNullOrWhiteSpace(body.Number))
             {
@@ -35,7 +73,7 @@ internal static class ExtensionEndpoints
 
             string? generated = body.Password is null ? LiveConfiguration.NewPassword() : null;
             string pin = LiveConfiguration.NewPin();
-            return Apply(live, number, _ => new ExtensionSettings
+            return await ApplyAsync(live, number, _ => new ExtensionSettings
             {
                 Number = number,
                 Name = body.Name,
@@ -44,7 +82,7 @@ internal static class ExtensionEndpoints
             }, () => Results.Created($"/api/extensions/{number}", new Changed(number, body.Name, generated, pin)));
         });
 
-        api.MapPut("/extensions/{number}", (string number, ExtensionInput body) =>
+        api.MapPut("/extensions/{number}", async (string number, ExtensionInput body) =>
         {
             if (sip.Snapshot?.Extensions.ContainsKey(number) != true)
             {
@@ -58,7 +96,7 @@ internal static class ExtensionEndpoints
 
             string? generated = body.ResetPassword == true ? LiveConfiguration.NewPassword() : null;
             string? name = null;
-            return Apply(live, number, e =>
+            return await ApplyAsync(live, number, e =>
             {
                 e!.Name = body.Name ?? e.Name;
                 e.Password = generated ?? body.Password ?? e.Password;
@@ -67,14 +105,14 @@ internal static class ExtensionEndpoints
             }, () => Results.Ok(new Changed(number, name, generated, null)));
         });
 
-        api.MapDelete("/extensions/{number}", (string number) =>
+        api.MapDelete("/extensions/{number}", async (string number) =>
         {
             if (sip.Snapshot?.Extensions.ContainsKey(number) != true)
             {
                 return NoSuch(number);
             }
 
-            return Apply(live, number, _ => null, () =>
+            return await ApplyAsync(live, number, _ => null, () =>
             {
                 foreach (var b in (sip.Location?.All() ?? []).Where(b => Api.User(b) == number))
                 {
@@ -86,11 +124,11 @@ internal static class ExtensionEndpoints
         });
     }
 
-    private static IResult Apply(LiveConfiguration live, string number, Func<ExtensionSettings?, ExtensionSettings?> change, Func<IResult> then)
+    private static async Task<IResult> ApplyAsync(LiveConfiguration live, string number, Func<ExtensionSettings?, ExtensionSettings?> change, Func<IResult> then)
     {
         try
         {
-            live.Extension(number, change);
+            await live.ExtensionAsync(number, change).ConfigureAwait(false);
         }
         catch (LiveConfiguration.RefusedException refused)
         {

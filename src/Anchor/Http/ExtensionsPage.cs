@@ -8,7 +8,7 @@ namespace Anchor.Http;
 internal static class ExtensionsPage
 {
     /// <summary>Adds the extension the form names: its number and password made (the page shows them once), or the errors by field.</summary>
-    public static (string? Made, Dictionary<string, string[]>? Errors, int Status) Add(IFormCollection form, SipServer sip, LiveConfiguration live)
+    public static async Task<(string? Made, Dictionary<string, string[]>? Errors, int Status)> AddAsync(IFormCollection form, SipServer sip, LiveConfiguration live)
     {
         string number = form["number"].ToString().Trim();
         string? name = form["name"].ToString() is { Length: > 0 } n ? n.Trim() : null;
@@ -26,7 +26,7 @@ internal static class ExtensionsPage
         string pin = LiveConfiguration.NewPin();
         try
         {
-            live.Extension(number, _ => new ExtensionSettings { Number = number, Name = name, Password = password, Voicemail = new MailboxSettings { Pin = pin } });
+            await live.ExtensionAsync(number, _ => new ExtensionSettings { Number = number, Name = name, Password = password, Voicemail = new MailboxSettings { Pin = pin } });
         }
         catch (LiveConfiguration.RefusedException refused)
         {

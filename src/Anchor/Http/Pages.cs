@@ -59,7 +59,7 @@ internal static class Pages
         app.MapPost("/extensions", async (HttpContext http) =>
         {
             IFormCollection form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
-            (string? made, Dictionary<string, string[]>? errors, int status) = ExtensionsPage.Add(form, sip, live);
+            (string? made, Dictionary<string, string[]>? errors, int status) = await ExtensionsPage.AddAsync(form, sip, live).ConfigureAwait(false);
             return Html(Layout(http, "Extensions", "/extensions", ExtensionsPage.Render(http, sip, made, errors)), status);
         });
         app.MapGet("/calls/{id}", (HttpContext http, string id) => Html(Layout(http, "Call " + id, "/calls", CallPage.Render(sip, id))));

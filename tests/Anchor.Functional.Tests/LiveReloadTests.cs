@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Anchor.Functional.Tests.Itsp;
+
+namespace Anchor.Functional.Tests;
+
+/// <summary>Configuration changed while calls run: the DID's target through the API, and the file read again on SIGHUP.</summary>
+public class LiveReloadTests
+{
+    [Fact]
+    public async Task The_dids_target_changed_during_a_call_rings_the_next_call_there_and_leaves_the_call_alone()
+    {
+        await using ItspKamailio itsp = await ItspKamailio.StartAsync(FreePort.Next());
+        (int min, int max, string regex) = TrunkTests.MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c => TrunkTests.Office(c, $"udp:127.0.0.1:{itsp.Port}", min, max));
+        await pbx.AssertLogAsync("Trunk itsp registered");
+        using AdminClient admin = await pbx.AdminAsync();
+
+        // 101 and 102 wait for a call each; the first outside call to the DID rings 101 (the file's Inbound).
+        int port101 = FreePort.Next();
+        int port102 = FreePort.Next();
+        Assert.Equal(0, (await pbx.RegisterAsync("101", port101)).ExitCode);
+        Assert.Equal(0, (await pbx.RegisterAsync("102", port102)).ExitCode);
+        Task<Sipp.Result> phone101 = Sipp.RunAsync(Sipp.Specialise("uas-media.xml", ("EXPECTED_USER", "101"), ("MEDIA_PORTS", regex), ("HOLD_STEPS", "")),
+            5060, "u1", 1, 10, 40, "127.0.0.1", port101, ["-rtp_echo", "-mp", TrunkTests.SippMediaPort(max, 0), "-mi", "127.0.0.1"]);
+        Task<Sipp.Result> phone102 = Sipp.RunAsync(Sipp.Specialise("uas-media.xml", ("EXPECTED_USER", "102"), ("MEDIA_PORTS", regex), ("HOLD_STEPS", "")),
+            5060, "u1", 1, 10, 40, "127.0.0.1", port102, ["-rtp_echo", "-mp", TrunkTests.SippMediaPort(max, 1), "-mi", "127.0.0.1"]);
+        await Task.Delay(300);
+        string outside = Sipp.Specialise("outside-call.xml", ("MEDIA_PORTS", regex));
+        Task<Sipp.Result> first = Sipp.RunAsync(outside, itsp.Port, "u1", 1, 10, 40, "127.0.0.1", FreePort.Next(),
+            ["-s", ItspKamailio.Did, "-mp", TrunkTests.SippMediaPort(max, 2), "-mi", "127.0.0.1"]);
+        JsonElement calls = await admin.WaitAsync("/api/calls", j => j.EnumerateArray().Any(c => c.GetProperty("state").GetString() == "Answered"));
+        Assert.Single(calls.EnumerateArray());
+
+        // While it is up: a bad change is refused whole; then the DID goes to 102.
+        HttpResponseMessage bad = await admin.Http.PutAsJsonAsync("/api/trunks/itsp", new { inbound = "999" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.True((await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("inbound", out _), await bad.Content.ReadAsStringAsync());
+        HttpResponseMessage changed = await admin.Http.PutAsJsonAsync("/api/trunks/itsp", new { inbound = "102" });
+        Assert.True(changed.StatusCode == HttpStatusCode.OK, await changed.Content.ReadAsStringAsync());
+        Assert.Contains("Trunks:itsp", (await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("applied").EnumerateArray().Select(a => a.GetString()));
+
+        Sipp.Result second = await Sipp.RunAsync(outside, itsp.Port, "u1", 1, 10, 40, "127.0.0.1", FreePort.Next(),
+            ["-s", ItspKamailio.Did, "-mp", TrunkTests.SippMediaPort(max, 3), "-mi", "127.0.0.1"]);
+        Assert.True(second.ExitCode == 0, "second outside call: " + second.Output + pbx.Output);
+        Assert.True((await phone102).ExitCode == 0, "102 was not rung by the second call: " + pbx.Output);
+        Assert.True((await first).ExitCode == 0, "the first call was disturbed: " + pbx.Output);
+        Assert.Equal(0, (await phone101).ExitCode);
+
+        JsonElement[] records = [.. (await admin.GetAsync("/api/cdrs?direction=inbound")).Json.GetProperty("records").EnumerateArray()];
+        Assert.Equal(["101", "102"], records.Select(r => r.GetProperty("answeredBy").GetString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Sighup_reads_the_file_again_applying_what_it_can_and_refusing_a_bad_file_whole()
+    {
+        await using PbxHost pbx = await PbxHost.StartAsync();
+        await pbx.EditConfigAsync(c =>
+        {
+            ((JsonArray)c["Extensions"]!).Add(new JsonObject { ["Number"] = "106", ["Password"] = "frank-secret-106", ["Name"] = "Frank" });
+            ((JsonObject)c["Sip"]!)["KeepAliveSeconds"] = 40;
+        });
+        await pbx.SignalAsync("HUP");
+        await pbx.AssertLogAsync("Configuration reloaded: applied [Extensions]; needs a restart [Sip]");
+        Assert.Equal(0, (await pbx.RegisterAsync("106", FreePort.Next(), password: "frank-secret-106")).ExitCode);
+
+        // A bad file: every error logged, nothing changed (106 keeps its password, 107 does not appear).
+        await pbx.EditConfigAsync(c =>
+        {
+            var exts = (JsonArray)c["Extensions"]!;
+            ((JsonObject)exts[^1]!)["Password"] = "weak";
+            exts.Add(new JsonObject { ["Number"] = "107", ["Password"] = "grace-secret-107" });
+        });
+        await pbx.SignalAsync("HUP");
+        await pbx.AssertLogAsync("Configuration reload refused, nothing changed: configuration: Extensions[3].Password: too weak");
+        Assert.Equal(0, (await pbx.RegisterAsync("106", FreePort.Next(), password: "frank-secret-106")).ExitCode);
+        Sipp.Result grace = await Sipp.RunAsync("register-refused.xml", pbx.Port, "u1", 1, 10, 20, "127.0.0.1", FreePort.Next(),
+            ["-s", "107", "-au", "107", "-ap", "grace-secret-107"]);
+        Assert.True(grace.ExitCode == 0, "107 of the refused file registers: " + grace.Output);
+        Assert.Single(pbx.Output.Split('\n'), l => l.Contains("Configuration reloaded", StringComparison.Ordinal)); // the refused one applied nothing
+    }
+}
