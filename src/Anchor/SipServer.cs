@@ -70,6 +70,8 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
 
     public SipTransportLayer? Transport => _transport;
 
+    public Mailboxes? Mailboxes { get; private set; }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         TimeProvider time = TimeProvider.System;
@@ -119,7 +121,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
 
         // Voicemail: messages under data/voicemail, their rows in the same database; leftovers of a crash go first.
         _voicemail = new VoicemailStore(_config.StorageConnectionString, _config.StorageProvider);
-        var boxes = new Mailboxes(_voicemail, Path.Combine(_config.DataDirectory, "voicemail"), snapshot, _config.GeneratedPins, time,
+        var boxes = Mailboxes = new Mailboxes(_voicemail, Path.Combine(_config.DataDirectory, "voicemail"), snapshot, _config.GeneratedPins, time,
             _loggers.CreateLogger("Anchor.Voicemail"));
         boxes.CleanOrphans();
         var mwi = new MessageWaiting(boxes, _location, local, options.Domain, options.ServerHeader, snapshot.Current.Voicemail.UnsolicitedMwi,

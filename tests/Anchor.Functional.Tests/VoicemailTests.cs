@@ -124,6 +124,18 @@ public class VoicemailTests
         await absent.SendToneAsync(1000, TimeSpan.FromSeconds(2));
         await absent.HangUpAsync();
         await pbx.AssertLogAsync("Voicemail for 103 from 101:");
+
+        // The admin API: the message listed, its audio downloaded (a WAV of the tone), then deleted.
+        using AdminClient admin = await pbx.AdminAsync();
+        System.Text.Json.JsonElement message = Assert.Single((await admin.GetAsync("/api/voicemail/103")).Json.EnumerateArray());
+        Assert.Equal("101", message.GetProperty("caller").GetString());
+        byte[] wav = await admin.Http.GetByteArrayAsync(message.GetProperty("audio").GetString());
+        Assert.Equal("RIFF", System.Text.Encoding.ASCII.GetString(wav, 0, 4));
+        Assert.True(wav.Length > 8000 * 2 * 1, $"{wav.Length} bytes of WAV for a 2 s message");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await admin.Http.GetAsync("/api/voicemail/103/..%2F..%2Fsecrets.json.wav")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, (await admin.Http.DeleteAsync($"/api/voicemail/103/{message.GetProperty("id").GetString()}")).StatusCode);
+        Assert.Equal(0, (await admin.GetAsync("/api/voicemail/103")).Json.GetArrayLength());
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await admin.Http.GetAsync("/api/voicemail/999")).StatusCode);
     }
 
     [Fact]

@@ -35,6 +35,7 @@ internal static class Api
     {
         RouteGroupBuilder api = app.MapGroup("/api");
         ExtensionEndpoints.Map(api, sip, live);
+        VoicemailEndpoints.Map(api, sip);
         api.MapPost("/login", (Login body, HttpContext http) => LoginAsync(body, http, sip, account));
         api.MapPost("/logout", (HttpContext http) =>
         {
