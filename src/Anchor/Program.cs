@@ -40,7 +40,18 @@ HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicati
 builder.Configuration.Sources.Clear();
 if (configFile is not null)
 {
-    builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+    // Watched: an edit is read again (below). A file that does not parse then is the reload's error, never a crash.
+    string full = Path.GetFullPath(configFile);
+    bool loaded = false;
+    builder.Configuration.AddJsonFile(source =>
+    {
+        source.FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(full)!);
+        source.Path = Path.GetFileName(full);
+        source.Optional = false;
+        source.ReloadOnChange = true;
+        source.OnLoadException = context => context.Ignore = loaded;
+    });
+    loaded = true;
 }
 
 builder.Configuration.AddEnvironmentVariables("Anchor__");
@@ -187,31 +198,39 @@ if (config.HttpListen is { } listen)
 
 using IHost host = builder.Build();
 
-// SIGHUP: the configuration file is read again; what changed applies at once, or nothing does (every error logged).
+// SIGHUP, or an edit of the configuration file: it is read again; what changed applies at once, or nothing does
+// (every error logged). Edits are taken half a second after the last write (an editor's save is several).
 ILogger reloadLog = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Anchor.Configuration");
+async Task ReloadAsync(string why)
+{
+    try
+    {
+        LiveConfiguration.Outcome o = await live.ReloadAsync().ConfigureAwait(false);
+        reloadLog.LogInformation("Configuration reloaded ({Why}): applied [{Applied}]; needs a restart [{Restart}]", why, string.Join(", ", o.Applied),
+            string.Join(", ", o.NeedRestart));
+    }
+    catch (LiveConfiguration.RefusedException e)
+    {
+        foreach (var (field, messages) in e.Errors)
+        {
+            reloadLog.LogError("Configuration reload ({Why}) refused, nothing changed: {Field}: {Messages}", why, field, string.Join("; ", messages));
+        }
+    }
+    catch (Exception e)
+    {
+        reloadLog.LogError(e, "Configuration reload ({Why}) failed, nothing changed", why);
+    }
+}
+
 using var hangup = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, signal =>
 {
     signal.Cancel = true;
-    _ = Task.Run(async () =>
-    {
-        try
-        {
-            LiveConfiguration.Outcome o = await live.ReloadAsync().ConfigureAwait(false);
-            reloadLog.LogInformation("Configuration reloaded: applied [{Applied}]; needs a restart [{Restart}]", string.Join(", ", o.Applied), string.Join(", ", o.NeedRestart));
-        }
-        catch (LiveConfiguration.RefusedException e)
-        {
-            foreach (var (field, messages) in e.Errors)
-            {
-                reloadLog.LogError("Configuration reload refused, nothing changed: {Field}: {Messages}", field, string.Join("; ", messages));
-            }
-        }
-        catch (Exception e)
-        {
-            reloadLog.LogError(e, "Configuration reload failed, nothing changed");
-        }
-    });
+    _ = Task.Run(() => ReloadAsync("SIGHUP"));
 });
+using var settle = new Timer(_ => _ = ReloadAsync("the file changed"));
+using IDisposable watch = Microsoft.Extensions.Primitives.ChangeToken.OnChange(((IConfiguration)builder.Configuration).GetReloadToken,
+    () => settle.Change(TimeSpan.FromMilliseconds(500), Timeout.InfiniteTimeSpan));
+
 try
 {
     await host.RunAsync().ConfigureAwait(false);

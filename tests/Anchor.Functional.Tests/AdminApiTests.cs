@@ -73,6 +73,14 @@ public class AdminApiTests
             && double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture) >= 2); // with credentials, and the first without
         Assert.Contains(metrics.Split('\n'), l => l.StartsWith("anchor_sip_sent_total{", StringComparison.Ordinal) && l.Contains("status=\"401\"", StringComparison.Ordinal));
         Assert.Contains(metrics.Split('\n'), l => l.StartsWith("anchor_security_auth_failures_total{", StringComparison.Ordinal) && l.EndsWith(" 2", StringComparison.Ordinal));
+        // A read-only token reads, and any change it asks for is 403.
+        HttpResponseMessage madeRead = await admin.Http.PostAsJsonAsync("/api/tokens", new { readOnly = true });
+        string reader = (await madeRead.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+        script.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", reader);
+        Assert.Equal(HttpStatusCode.OK, (await script.Http.GetAsync("/api/registrations")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await script.Http.PostAsJsonAsync("/api/extensions", new { number = "150" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await script.Http.DeleteAsync("/api/calls/x")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.Http.GetAsync("/api/extensions/150")).StatusCode);
         script.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token + "x");
         Assert.Equal(HttpStatusCode.Unauthorized, (await script.Http.GetAsync("/api/system")).StatusCode);
 

@@ -63,6 +63,15 @@ public class AdminPageTests
         await page.ClickAsync("nav >> text=Extensions");
         Assert.Contains("yes", await page.TextContentAsync("#extensions tbody tr:has-text('105') >> td:nth-child(4)"), StringComparison.Ordinal);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "extensions.png"), FullPage = true });
+
+        // A new password for 105 from its row: shown once; the old one no longer registers, the new one does.
+        await page.ClickAsync("#extensions tbody tr:has-text('105') >> button:text('New password')");
+        var renewed = System.Text.RegularExpressions.Regex.Match(await page.TextContentAsync("#made") ?? "", @"new password: (\S+) \(");
+        Assert.True(renewed.Success, await page.TextContentAsync("#made"));
+        Sipp.Result stale = await Sipp.RunAsync("register-refused.xml", pbx.Port, "u1", 1, 10, 20, "127.0.0.1", FreePort.Next(),
+            ["-s", "105", "-au", "105", "-ap", shown.Groups[1].Value]);
+        Assert.True(stale.ExitCode == 0, "the old password still registers: " + stale.Output);
+        Assert.Equal(0, (await pbx.RegisterAsync("105", evePort, password: renewed.Groups[1].Value)).ExitCode);
         await page.ClickAsync("nav >> text=Dashboard");
 
         // A call Anchor answers (the echo test), whose caller sends no RTP at all: it appears live, then is hung up.

@@ -54,7 +54,7 @@ public class LiveReloadTests
     }
 
     [Fact]
-    public async Task Sighup_reads_the_file_again_applying_what_it_can_and_refusing_a_bad_file_whole()
+    public async Task An_edit_of_the_file_applies_what_it_can_a_bad_one_changes_nothing_and_sighup_reads_it_again()
     {
         await using PbxHost pbx = await PbxHost.StartAsync();
         await pbx.EditConfigAsync(c =>
@@ -62,23 +62,29 @@ public class LiveReloadTests
             ((JsonArray)c["Extensions"]!).Add(new JsonObject { ["Number"] = "106", ["Password"] = "frank-secret-106", ["Name"] = "Frank" });
             ((JsonObject)c["Sip"]!)["KeepAliveSeconds"] = 40;
         });
-        await pbx.SignalAsync("HUP");
-        await pbx.AssertLogAsync("Configuration reloaded: applied [Extensions]; needs a restart [Sip]");
+        await pbx.AssertLogAsync("Configuration reloaded (the file changed): applied [Extensions]; needs a restart [Sip]");
         Assert.Equal(0, (await pbx.RegisterAsync("106", FreePort.Next(), password: "frank-secret-106")).ExitCode);
 
-        // A bad file: every error logged, nothing changed (106 keeps its password, 107 does not appear).
+        // A bad edit: every error logged, nothing changed (106 keeps its password, 107 does not appear).
         await pbx.EditConfigAsync(c =>
         {
             var exts = (JsonArray)c["Extensions"]!;
             ((JsonObject)exts[^1]!)["Password"] = "weak";
             exts.Add(new JsonObject { ["Number"] = "107", ["Password"] = "grace-secret-107" });
         });
-        await pbx.SignalAsync("HUP");
-        await pbx.AssertLogAsync("Configuration reload refused, nothing changed: configuration: Extensions[3].Password: too weak");
+        await pbx.AssertLogAsync("Configuration reload (the file changed) refused, nothing changed: configuration: Extensions[3].Password: too weak");
         Assert.Equal(0, (await pbx.RegisterAsync("106", FreePort.Next(), password: "frank-secret-106")).ExitCode);
         Sipp.Result grace = await Sipp.RunAsync("register-refused.xml", pbx.Port, "u1", 1, 10, 20, "127.0.0.1", FreePort.Next(),
             ["-s", "107", "-au", "107", "-ap", "grace-secret-107"]);
         Assert.True(grace.ExitCode == 0, "107 of the refused file registers: " + grace.Output);
-        Assert.Single(pbx.Output.Split('\n'), l => l.Contains("Configuration reloaded", StringComparison.Ordinal)); // the refused one applied nothing
+
+        // A file that is not JSON at all: refused, and Anchor goes on.
+        await File.WriteAllTextAsync(pbx.ConfigFile, "{ not json");
+        await pbx.AssertLogAsync("Configuration reload (the file changed) refused, nothing changed: configuration:");
+        Assert.Equal(0, (await pbx.RegisterAsync("106", FreePort.Next(), password: "frank-secret-106")).ExitCode);
+
+        // SIGHUP reads it again too (the file still broken: refused again, naming the signal).
+        await pbx.SignalAsync("HUP");
+        await pbx.AssertLogAsync("Configuration reload (SIGHUP) refused, nothing changed");
     }
 }

@@ -73,10 +73,11 @@ internal static class OperatorCli
         root.Subcommands.Add(cdr);
 
         var tokenCommand = new Command("token", "Bearer tokens for scripts");
-        var create = new Command("create", "Make a token (shown once, kept as a hash) without a running server");
+        var readOnly = new Option<bool>("--read-only") { Description = "A token that may only read (GET); a change answers 403" };
+        var create = new Command("create", "Make a token (shown once, kept as a hash) without a running server") { readOnly };
         create.SetAction(r =>
         {
-            Console.WriteLine(Http.AdminAccount.CreateToken(SecretStore.Open(DataDirectory(r.GetValue(config)))));
+            Console.WriteLine(Http.AdminAccount.CreateToken(SecretStore.Open(DataDirectory(r.GetValue(config))), r.GetValue(readOnly)));
             return 0;
         });
         tokenCommand.Subcommands.Add(create);

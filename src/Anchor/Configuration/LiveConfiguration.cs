@@ -25,11 +25,13 @@ public sealed partial class LiveConfiguration
     private static readonly string[] RestartSections = ["Sip", "Media", "Storage", "Http", "Security"];
     private readonly ConfigOverlayStore _overlay;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly AnchorSettings _started;
     private AnchorSettings _settings;
 
     public LiveConfiguration(AnchorSettings settings, ConfigOverlayStore overlay)
     {
         _settings = settings;
+        _started = Copy(settings); // what needs a restart is what differs from the settings Anchor started with
         _overlay = overlay;
     }
 
@@ -196,9 +198,10 @@ public sealed partial class LiveConfiguration
             foreach (string section in LiveSections.Concat(RestartSections))
             {
                 System.Reflection.PropertyInfo p = typeof(AnchorSettings).GetProperty(section)!;
-                if (JsonSerializer.Serialize(p.GetValue(_settings), Json) != JsonSerializer.Serialize(p.GetValue(candidate), Json))
+                bool needsRestart = RestartSections.Contains(section);
+                if (JsonSerializer.Serialize(p.GetValue(needsRestart ? _started : _settings), Json) != JsonSerializer.Serialize(p.GetValue(candidate), Json))
                 {
-                    (RestartSections.Contains(section) ? restart : applied).Add(section);
+                    (needsRestart ? restart : applied).Add(section);
                 }
             }
 

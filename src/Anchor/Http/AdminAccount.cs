@@ -74,35 +74,45 @@ public sealed class AdminAccount
 
     public void EndSession(string id) => _sessions.TryRemove(id, out _);
 
-    /// <summary>A new bearer token: returned once, kept only as its hash.</summary>
-    public string CreateToken()
+    /// <summary>What a bearer token may do: every endpoint, or only read (GET).</summary>
+    public enum Right
     {
-        string token = CreateToken(_store);
+        None,
+        Read,
+        Admin,
+    }
+
+    /// <summary>A new bearer token: returned once, kept only as its hash (with <c>:read</c> for a read-only one).</summary>
+    public string CreateToken(bool readOnly = false)
+    {
+        string token = CreateToken(_store, readOnly);
         _tokens = ParseTokens(_store.Reread(TokensKey));
         return token;
     }
 
     /// <summary>What <c>anchor token create</c> does, without a running server.</summary>
-    public static string CreateToken(SecretStore store)
+    public static string CreateToken(SecretStore store, bool readOnly = false)
     {
         string token = "anc_" + NewSecret(32);
-        string hash = TokenHash(token);
-        store.Update(TokensKey, old => string.IsNullOrEmpty(old) ? hash : old + " " + hash);
+        string entry = TokenHash(token) + (readOnly ? ":read" : "");
+        store.Update(TokensKey, old => string.IsNullOrEmpty(old) ? entry : old + " " + entry);
         return token;
     }
 
-    public bool VerifyToken(string token)
+    public Right VerifyToken(string token)
     {
         string hash = TokenHash(token);
-        if (_tokens.Contains(hash))
+        if (RightOf(hash) is var known && known != Right.None)
         {
-            return true;
+            return known;
         }
 
         // Made by the CLI since: the file is read again (only for a token not known yet).
         _tokens = ParseTokens(_store.Reread(TokensKey));
-        return _tokens.Contains(hash);
+        return RightOf(hash);
     }
+
+    private Right RightOf(string hash) => _tokens.Contains(hash) ? Right.Admin : _tokens.Contains(hash + ":read") ? Right.Read : Right.None;
 
     private static HashSet<string> ParseTokens(string? text) =>
         new((text ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);

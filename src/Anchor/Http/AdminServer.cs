@@ -99,16 +99,22 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
 
         bool api = path.StartsWith("/api/", StringComparison.Ordinal) || path == "/metrics";
         string? authorization = http.Request.Headers.Authorization;
+        bool changes = !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method));
         if (api && authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            if (_account.VerifyToken(authorization["Bearer ".Length..].Trim()))
+            switch (_account.VerifyToken(authorization["Bearer ".Length..].Trim()))
             {
-                await next(http).ConfigureAwait(false);
-                return;
+                case AdminAccount.Right.Admin:
+                case AdminAccount.Right.Read when !changes:
+                    await next(http).ConfigureAwait(false);
+                    return;
+                case AdminAccount.Right.Read:
+                    await RefuseAsync(http, StatusCodes.Status403Forbidden, "This token may only read (anchor token create --read-only made it)").ConfigureAwait(false);
+                    return;
+                default:
+                    await RefuseAsync(http, StatusCodes.Status401Unauthorized, "The bearer token is not valid").ConfigureAwait(false);
+                    return;
             }
-
-            await RefuseAsync(http, StatusCodes.Status401Unauthorized, "The bearer token is not valid").ConfigureAwait(false);
-            return;
         }
 
         if (_account.FindSession(http.Request.Cookies[SessionCookie]) is not { } session)
@@ -123,7 +129,6 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
             return;
         }
 
-        bool changes = !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method));
         string? csrf = !changes ? null : api || !http.Request.HasFormContentType
             ? http.Request.Headers[CsrfHeader].ToString()
             : (await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false))["csrf"].ToString();

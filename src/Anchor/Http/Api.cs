@@ -20,6 +20,8 @@ internal static class Api
 {
     public sealed record Login(string? User, string? Password);
 
+    public sealed record TokenRequest(bool ReadOnly);
+
     public sealed record RegistrationView(string Extension, string Contact, string Source, string Transport, DateTimeOffset Expires, string? UserAgent);
 
     public sealed record CallView(string Id, string From, string To, CallDirection Direction, string State, DateTimeOffset Start, DateTimeOffset? Answer,
@@ -47,7 +49,7 @@ internal static class Api
             http.Response.Cookies.Delete(AdminServer.SessionCookie);
             return Results.NoContent();
         });
-        api.MapPost("/tokens", () => Results.Created((string?)null, new { token = account.CreateToken() }));
+        api.MapPost("/tokens", (TokenRequest? body) => Results.Created((string?)null, new { token = account.CreateToken(body?.ReadOnly == true), readOnly = body?.ReadOnly == true }));
         api.MapGet("/registrations", () => Registrations(sip));
         api.MapGet("/calls", () => Calls(sip));
         api.MapDelete("/calls/{id}", (string id) => Hangup(sip, id));

@@ -36,6 +36,48 @@ internal static class ExtensionsPage
         return ($"Extension {number} made. Its password is {password} and its voicemail PIN {pin}: shown this once, write them down now.", null, StatusCodes.Status201Created);
     }
 
+    /// <summary>A new password for <paramref name="number"/>, shown once.</summary>
+    public static async Task<(string? Done, Dictionary<string, string[]>? Errors, int Status)> ResetAsync(string number, SipServer sip, LiveConfiguration live)
+    {
+        if (sip.Snapshot?.Extensions.ContainsKey(number) != true)
+        {
+            return (null, new() { ["number"] = [$"no extension {number}"] }, StatusCodes.Status404NotFound);
+        }
+
+        string password = LiveConfiguration.NewPassword();
+        await live.ExtensionAsync(number, e =>
+        {
+            e!.Password = password;
+            return e;
+        }).ConfigureAwait(false);
+        return ($"Extension {number} has a new password: {password} (shown this once). Its phones must be set to it to register again.", null, StatusCodes.Status200OK);
+    }
+
+    /// <summary>Deletes <paramref name="number"/>; its phones' registrations go with it.</summary>
+    public static async Task<(string? Done, Dictionary<string, string[]>? Errors, int Status)> DeleteAsync(string number, SipServer sip, LiveConfiguration live)
+    {
+        if (sip.Snapshot?.Extensions.ContainsKey(number) != true)
+        {
+            return (null, new() { ["number"] = [$"no extension {number}"] }, StatusCodes.Status404NotFound);
+        }
+
+        try
+        {
+            await live.ExtensionAsync(number, _ => null).ConfigureAwait(false);
+        }
+        catch (LiveConfiguration.RefusedException refused)
+        {
+            return (null, refused.Errors, StatusCodes.Status400BadRequest); // a hunt group or a DID still names it
+        }
+
+        foreach (var b in (sip.Location?.All() ?? []).Where(b => Api.User(b) == number))
+        {
+            sip.Location!.Drop(b, "extension deleted by the admin");
+        }
+
+        return ($"Extension {number} deleted.", null, StatusCodes.Status200OK);
+    }
+
     public static string Render(HttpContext http, SipServer sip, string? made, Dictionary<string, string[]>? errors)
     {
         string csrf = http.Items[nameof(AdminAccount.Session)] is AdminAccount.Session s ? s.Csrf : "";
@@ -66,11 +108,16 @@ internal static class ExtensionsPage
 
         sb.Append("<p class=\"muted\">A password and a voicemail PIN are made for it. Changes made here are kept in Anchor's database, over the configuration file.</p></section>");
         List<Api.ExtensionView> all = Api.Extensions(sip);
-        sb.Append($"<section><h2>{all.Count} extensions</h2><table id=\"extensions\"><thead><tr><th>Number</th><th>Name</th><th>Mailbox</th><th>Registered</th></tr></thead><tbody>");
+        sb.Append($"<section><h2>{all.Count} extensions</h2><table id=\"extensions\"><thead><tr><th>Number</th><th>Name</th><th>Mailbox</th><th>Registered</th><th></th></tr></thead><tbody>");
         foreach (Api.ExtensionView e in all)
         {
+            string n = Uri.EscapeDataString(e.Number);
             sb.Append($"<tr><td>{Pages.H(e.Number)}</td><td>{Pages.H(e.Name)}</td><td>{(e.Mailbox ? "yes" : "no")}</td>")
-                .Append($"<td class=\"{(e.Registered ? "ok" : "muted")}\">{(e.Registered ? "yes" : "no")}</td></tr>");
+                .Append($"<td class=\"{(e.Registered ? "ok" : "muted")}\">{(e.Registered ? "yes" : "no")}</td><td>")
+                .Append($"<form method=\"post\" action=\"/extensions/{n}/reset\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"{Pages.H(csrf)}\">")
+                .Append($"<button type=\"submit\" aria-label=\"New password for {Pages.H(e.Number)}\">New password</button></form> ")
+                .Append($"<form method=\"post\" action=\"/extensions/{n}/delete\" style=\"display:inline\" onsubmit=\"return confirm('Delete extension {Pages.H(e.Number)}?')\">")
+                .Append($"<input type=\"hidden\" name=\"csrf\" value=\"{Pages.H(csrf)}\"><button type=\"submit\" aria-label=\"Delete {Pages.H(e.Number)}\">Delete</button></form></td></tr>");
         }
 
         return sb.Append("</tbody></table></section>").ToString();

@@ -56,6 +56,16 @@ internal static class Pages
         app.MapGet("/", (HttpContext http) => Html(Layout(http, "Dashboard", "/", Dashboard(sip))));
         app.MapGet("/calls", (HttpContext http) => Html(Layout(http, "Call history", "/calls", History(http, sip))));
         app.MapGet("/extensions", (HttpContext http) => Html(Layout(http, "Extensions", "/extensions", ExtensionsPage.Render(http, sip, null, null))));
+        app.MapPost("/extensions/{number}/reset", async (HttpContext http, string number) =>
+        {
+            (string? done, Dictionary<string, string[]>? errors, int status) = await ExtensionsPage.ResetAsync(number, sip, live).ConfigureAwait(false);
+            return Html(Layout(http, "Extensions", "/extensions", ExtensionsPage.Render(http, sip, done, errors)), status);
+        });
+        app.MapPost("/extensions/{number}/delete", async (HttpContext http, string number) =>
+        {
+            (string? done, Dictionary<string, string[]>? errors, int status) = await ExtensionsPage.DeleteAsync(number, sip, live).ConfigureAwait(false);
+            return Html(Layout(http, "Extensions", "/extensions", ExtensionsPage.Render(http, sip, done, errors)), status);
+        });
         app.MapPost("/extensions", async (HttpContext http) =>
         {
             IFormCollection form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
