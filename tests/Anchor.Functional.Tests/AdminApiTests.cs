@@ -95,12 +95,22 @@ public class AdminApiTests
         Assert.DoesNotContain(secrets, s => metrics.Contains(s, StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Calls_leave_records_that_survive_kill_9_and_the_admin_can_hang_up_a_call()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the same with Storage:Provider = Postgres, against a real server
+    public async Task Calls_leave_records_that_survive_kill_9_and_the_admin_can_hang_up_a_call(bool postgres)
     {
         (int min, int max, _) = TrunkTests.MediaRange();
+        await using PostgresServer? pg = postgres ? await PostgresServer.StartAsync() : null;
+        string data = Directory.CreateTempSubdirectory("anchor-data-").FullName;
         await using PbxHost pbx = await PbxHost.StartAsync(configure: c =>
-            c["Media"] = new { Address = "127.0.0.1", PortRange = $"{min}-{max}", Anchor = "Trunk" });
+        {
+            c["Media"] = new { Address = "127.0.0.1", PortRange = $"{min}-{max}", Anchor = "Trunk" };
+            if (pg is not null)
+            {
+                c["Storage"] = new { Provider = "Postgres", pg.ConnectionString, DataDirectory = data };
+            }
+        });
         using AdminClient admin = await pbx.AdminAsync();
 
         // A proxied phone-to-phone call, 101 to 102, hung up by the caller.

@@ -51,6 +51,16 @@ public class LiveReloadTests
 
         JsonElement[] records = [.. (await admin.GetAsync("/api/cdrs?direction=inbound")).Json.GetProperty("records").EnumerateArray()];
         Assert.Equal(["101", "102"], records.Select(r => r.GetProperty("answeredBy").GetString()).Order(StringComparer.Ordinal));
+
+        // Both legs' audio started with the call (SIPp plays at once, the phones echo): measured, and nothing to diagnose.
+        foreach (JsonElement r in records)
+        {
+            JsonElement[] legs = [.. r.GetProperty("media").EnumerateArray()];
+            Assert.Equal(2, legs.Length);
+            Assert.All(legs, l => Assert.InRange(l.GetProperty("firstAudioSeconds").GetDouble(), -1, 2));
+            JsonElement detail = (await admin.GetAsync($"/api/cdrs/{Uri.EscapeDataString(r.GetProperty("id").GetString()!)}")).Json;
+            Assert.Equal(0, detail.GetProperty("diagnosis").GetArrayLength());
+        }
     }
 
     [Fact]

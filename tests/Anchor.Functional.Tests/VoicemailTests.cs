@@ -99,10 +99,20 @@ public class VoicemailTests
         Assert.Equal(0, (await owner.HangUpAsync()).ExitCode);
     }
 
-    [Fact]
-    public async Task A_busy_phone_and_an_absent_one_send_the_caller_to_voicemail()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the voicemail rows in a real PostgreSQL server (Storage:Provider = Postgres), the audio in the data folder
+    public async Task A_busy_phone_and_an_absent_one_send_the_caller_to_voicemail(bool postgres)
     {
-        await using PbxHost pbx = await StartAsync();
+        await using PostgresServer? pg = postgres ? await PostgresServer.StartAsync() : null;
+        string data = Directory.CreateTempSubdirectory("anchor-data-").FullName;
+        await using PbxHost pbx = await StartAsync(c =>
+        {
+            if (pg is not null)
+            {
+                c["Storage"] = new { Provider = "Postgres", pg.ConnectionString, DataDirectory = data };
+            }
+        });
         int phone102 = FreePort.Next();
         Assert.Equal(0, (await pbx.RegisterAsync("102", phone102)).ExitCode);
         Task<Sipp.Result> busy = PbxHost.CalleeAsync("uas-busy.xml", phone102);

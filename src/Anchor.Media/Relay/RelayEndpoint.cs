@@ -72,6 +72,9 @@ internal sealed unsafe class RelayEndpoint : IDisposable
     public long Dropped;
     public long Rejected;
     public long LastPacketTicks;
+
+    /// <summary>When the first packet came (Unix milliseconds of the engine's clock); 0 before.</summary>
+    public long FirstPacketUnixMs;
     public bool SeqInitialised;
     public ushort MaxSeq;
     public uint Cycles;
@@ -196,7 +199,7 @@ internal sealed unsafe class RelayEndpoint : IDisposable
     {
         long expected = SeqInitialised ? (long)Cycles + MaxSeq - BaseSeq + 1 : 0;
         return new StreamCounters(Port, IsRtcp, Remote, Latched, Packets, Bytes, Forwarded, Dropped, Rejected,
-            Math.Max(0, expected - Received), ClockRate == 0 ? 0 : (JitterScaled >> 4) * 1000.0 / ClockRate);
+            Math.Max(0, expected - Received), ClockRate == 0 ? 0 : (JitterScaled >> 4) * 1000.0 / ClockRate, Volatile.Read(ref FirstPacketUnixMs));
     }
 
     public void Dispose()
@@ -212,4 +215,5 @@ internal sealed unsafe class RelayEndpoint : IDisposable
 /// destination yet), rejected (from a source that is not the party), lost (RTP sequence gaps) and jitter in ms.
 /// </summary>
 public sealed record StreamCounters(
-    int Port, bool IsRtcp, IPEndPoint? Remote, bool Latched, long Packets, long Bytes, long Forwarded, long Dropped, long Rejected, long Lost, double JitterMs);
+    int Port, bool IsRtcp, IPEndPoint? Remote, bool Latched, long Packets, long Bytes, long Forwarded, long Dropped, long Rejected, long Lost, double JitterMs,
+    long FirstPacketUnixMs = 0);

@@ -303,7 +303,11 @@ internal sealed unsafe class RelayEngine : IDisposable
                     continue;
                 }
 
-                ep.Packets++;
+                if (ep.Packets++ == 0)
+                {
+                    Volatile.Write(ref ep.FirstPacketUnixMs, Time.GetUtcNow().ToUnixTimeMilliseconds()); // once per stream
+                }
+
                 ep.Bytes += len;
                 ep.LastPacketTicks = now;
                 byte* data = _buffers + (i * BufferSize);

@@ -3,8 +3,12 @@ using Anchor.Pbx.Calls;
 namespace Anchor.Pbx.Records;
 
 /// <summary>What one party of a call sent Anchor's relay: where its SDP said, where its packets came from, how many, how well.</summary>
-/// <remarks><c>Rejected</c>: packets from an address that was neither signalled nor latched (dropped: a possible hijack).</remarks>
-public sealed record LegMedia(string Party, string? Signalled, string? Source, long Packets, long Forwarded, long Lost, double JitterMs, long Rejected = 0);
+/// <remarks>
+/// <c>Rejected</c>: packets from an address that was neither signalled nor latched (dropped: a possible hijack).
+/// <c>FirstAudioSeconds</c>: when the party's first packet came, in seconds after the call was answered (negative: early media).
+/// </remarks>
+public sealed record LegMedia(string Party, string? Signalled, string? Source, long Packets, long Forwarded, long Lost, double JitterMs, long Rejected = 0,
+    double? FirstAudioSeconds = null);
 
 /// <summary>
 /// One call's detail record (CDR), written when the call ends: its times, its parties, how it ended, and the media

@@ -34,12 +34,12 @@ internal static class CallRecordOf
                 EndReason.CalleeHungUp or EndReason.Refused or EndReason.NoAnswer => "callee",
                 _ => "anchor",
             },
-            Media = legs.Select(Media).OfType<LegMedia>().ToList(),
+            Media = legs.Select(l => Media(l, call.Answered)).OfType<LegMedia>().ToList(),
             Dialogs = legs.Select(l => l.CallId).OfType<string>().Distinct(StringComparer.Ordinal).ToList(),
         };
     }
 
-    private static LegMedia? Media(Leg leg)
+    private static LegMedia? Media(Leg leg, DateTimeOffset? answered)
     {
         if (leg.Media is not AnchoredMedia m || m.AudioCounters is not { } c)
         {
@@ -47,6 +47,9 @@ internal static class CallRecordOf
         }
 
         string? signalled = m.Remote is { } sdp && LocalDescription.FirstUsable(sdp)?.RtpEndPoint is { } ep ? ep.ToString() : null;
-        return new LegMedia(leg.Name, signalled, c.Latched ? c.Remote?.ToString() : null, c.Packets, c.Forwarded, c.Lost, Math.Round(c.JitterMs, 1), c.Rejected);
+        double? first = c.FirstPacketUnixMs > 0 && answered is { } a
+            ? Math.Round((DateTimeOffset.FromUnixTimeMilliseconds(c.FirstPacketUnixMs) - a).TotalSeconds, 1)
+            : null;
+        return new LegMedia(leg.Name, signalled, c.Latched ? c.Remote?.ToString() : null, c.Packets, c.Forwarded, c.Lost, Math.Round(c.JitterMs, 1), c.Rejected, first);
     }
 }

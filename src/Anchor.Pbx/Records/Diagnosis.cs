@@ -13,6 +13,9 @@ public static class Diagnosis
 
     public const double JitterWorthSayingMs = 30;
 
+    /// <summary>A party whose first packet came this long after the answer left the other side in silence first.</summary>
+    public const double LateAudioSeconds = 3;
+
     public static IReadOnlyList<string> Of(CallRecord r)
     {
         var said = new List<string>();
@@ -38,6 +41,12 @@ public static class Diagnosis
                 if (m.Source is { } src && m.Signalled is { } sig && src != sig)
                 {
                     said.Add($"{m.Party}'s audio came from {src}, not from {sig} as its SDP said (a NAT between it and Anchor): Anchor answered to where it came from");
+                }
+
+                if (m.FirstAudioSeconds is > LateAudioSeconds and var late)
+                {
+                    said.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"{m.Party} sent audio only {late:0} s after the answer: the first seconds were silent (a slow media path, or a NAT that opened late)"));
                 }
 
                 double lossShare = m.Lost / (double)(m.Packets + m.Lost);

@@ -28,11 +28,12 @@ internal static class CallPage
             if (r.Media.Count > 0)
             {
                 sb.Append("<section><h2>Media of each leg (what Anchor received)</h2><table><thead><tr><th>Party</th><th>SDP said</th><th>Packets came from</th>")
-                    .Append("<th>Packets</th><th>Relayed</th><th>Lost</th><th>Jitter</th><th>Dropped (unexpected source)</th></tr></thead><tbody>");
+                    .Append("<th>Packets</th><th>Relayed</th><th>Lost</th><th>Jitter</th><th>First packet</th><th>Dropped (unexpected source)</th></tr></thead><tbody>");
                 foreach (LegMedia m in r.Media)
                 {
                     sb.Append($"<tr><td>{Pages.H(m.Party)}</td><td>{Pages.H(m.Signalled)}</td><td>{Pages.H(m.Source ?? "nothing arrived")}</td><td>{m.Packets}</td>")
-                        .Append($"<td>{m.Forwarded}</td><td>{m.Lost}</td><td>{m.JitterMs.ToString("0.0", CultureInfo.InvariantCulture)} ms</td><td>{m.Rejected}</td></tr>");
+                        .Append($"<td>{m.Forwarded}</td><td>{m.Lost}</td><td>{m.JitterMs.ToString("0.0", CultureInfo.InvariantCulture)} ms</td>")
+                        .Append($"<td>{(m.FirstAudioSeconds is { } f ? (f < 0 ? "before the answer" : f.ToString("0.0", CultureInfo.InvariantCulture) + " s after the answer") : "")}</td><td>{m.Rejected}</td></tr>");
                 }
 
                 sb.Append("</tbody></table></section>");

@@ -45,6 +45,14 @@ public class DiagnosisTests
     }
 
     [Fact]
+    public void Audio_that_starts_late_is_said_with_its_delay()
+    {
+        IReadOnlyList<string> said = Diagnosis.Of(Call(new LegMedia("itsp", "203.0.113.5:30000", "203.0.113.5:30000", 1100, 1100, 0, 2, FirstAudioSeconds: 8.2)));
+        Assert.Equal(["itsp sent audio only 8 s after the answer: the first seconds were silent (a slow media path, or a NAT that opened late)"], said);
+        Assert.Empty(Diagnosis.Of(Call(new LegMedia("itsp", "203.0.113.5:30000", "203.0.113.5:30000", 1500, 1500, 0, 2, FirstAudioSeconds: -1.5))));
+    }
+
+    [Fact]
     public void A_healthy_call_and_an_unanswered_one_say_nothing()
     {
         Assert.Empty(Diagnosis.Of(Call(new LegMedia("101", "127.0.0.1:4000", "127.0.0.1:4000", 1500, 1500, 2, 1.1))));
