@@ -40,6 +40,12 @@ public class LiveExtensionTests
         Sipp.Result old = await Sipp.RunAsync("register-refused.xml", pbx.Port, "u1", 1, 10, 20, "127.0.0.1", FreePort.Next(), ["-s", "104", "-au", "104", "-ap", password]);
         Assert.True(old.ExitCode == 0, "the old password still works: " + old.Output);
 
+        // The dial plan: a bad rule is named by its place; a good plan replaces the file's and is read back.
+        HttpResponseMessage badPlan = await admin.Http.PutAsJsonAsync("/api/dialplan", new[] { new { pattern = "<9:>1xxxxxxxxxx", trunk = "nowhere" } });
+        Assert.Equal(HttpStatusCode.BadRequest, badPlan.StatusCode);
+        Assert.True((await badPlan.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("[0].trunk", out _), await badPlan.Content.ReadAsStringAsync());
+        Assert.Equal(0, (await admin.GetAsync("/api/dialplan")).Json.GetArrayLength());
+
         // Restart: the change is kept (the database's overlay on the file).
         await pbx.RestartAsync();
         using AdminClient after = await pbx.AdminAsync();

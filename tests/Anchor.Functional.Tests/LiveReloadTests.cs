@@ -42,6 +42,11 @@ public class LiveReloadTests
         Assert.True(changed.StatusCode == HttpStatusCode.OK, await changed.Content.ReadAsStringAsync());
         Assert.Contains("Trunks:itsp", (await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("applied").EnumerateArray().Select(a => a.GetString()));
 
+        HttpResponseMessage plan = await admin.Http.PutAsJsonAsync("/api/dialplan", new[] { new { pattern = "<9:>1xxxxxxxxxx", trunk = "itsp", @class = "National" } });
+        Assert.True(plan.StatusCode == HttpStatusCode.OK, await plan.Content.ReadAsStringAsync());
+        Assert.Contains("DialPlan", (await plan.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("applied").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal("<9:>1xxxxxxxxxx", Assert.Single((await admin.GetAsync("/api/dialplan")).Json.EnumerateArray()).GetProperty("pattern").GetString());
+
         Sipp.Result second = await Sipp.RunAsync(outside, itsp.Port, "u1", 1, 10, 40, "127.0.0.1", FreePort.Next(),
             ["-s", ItspKamailio.Did, "-mp", TrunkTests.SippMediaPort(max, 3), "-mi", "127.0.0.1"]);
         Assert.True(second.ExitCode == 0, "second outside call: " + second.Output + pbx.Output);

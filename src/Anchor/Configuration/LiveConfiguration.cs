@@ -20,6 +20,7 @@ public sealed partial class LiveConfiguration
 {
     public const string ExtensionsSection = "extensions";
     public const string TrunksSection = "trunks";
+    public const string DialPlanSection = "dialplan";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly string[] LiveSections = ["Extensions", "DialPlan", "FeatureCodes", "Voicemail", "AutoAttendants", "HuntGroups", "Park"];
     private static readonly string[] RestartSections = ["Sip", "Media", "Storage", "Http", "Security"];
@@ -62,6 +63,14 @@ public sealed partial class LiveConfiguration
             }
         }
 
+        foreach ((_, string? json) in overlay.Load(DialPlanSection))
+        {
+            if (json is not null && JsonSerializer.Deserialize<List<DialPlanRuleSettings>>(json, Json) is { } rules)
+            {
+                settings.DialPlan = rules;
+            }
+        }
+
         foreach ((string name, string? json) in overlay.Load(TrunksSection))
         {
             int i = settings.Trunks.FindIndex(t => t.Name == name);
@@ -71,6 +80,16 @@ public sealed partial class LiveConfiguration
             }
         }
     }
+
+    /// <summary>The dial plan the configuration runs with (a copy).</summary>
+    public IReadOnlyList<DialPlanRuleSettings> DialPlan => _settings.DialPlan.Select(r => new DialPlanRuleSettings { Pattern = r.Pattern, Trunk = r.Trunk, Class = r.Class }).ToList();
+
+    /// <summary>Replaces the whole dial plan (its rules in order); errors are named by rule ("[2].pattern").</summary>
+    public Task<Outcome> DialPlanAsync(List<DialPlanRuleSettings> rules) => ChangeAsync(s =>
+    {
+        s.DialPlan = rules;
+        return new Edit(DialPlanSection, "rules", JsonSerializer.Serialize(rules, Json), "DialPlan", AnyIndex);
+    });
 
     public static string NewPassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', 'x').Replace('/', 'y');
 
@@ -133,6 +152,9 @@ public sealed partial class LiveConfiguration
             return null;
         });
     }
+
+    /// <summary>An edit of a whole list: its errors are named by item.</summary>
+    private const int AnyIndex = -2;
 
     private sealed record Edit(string Section, string Key, string? Json, string ErrorPrefix, int Index);
 
@@ -248,9 +270,10 @@ public sealed partial class LiveConfiguration
         foreach (string e in errors)
         {
             Match m = ItemError().Match(e);
-            (string field, string text) = made is not null && m.Success && m.Groups[1].Value == made.ErrorPrefix
-                && int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) == made.Index
-                ? (JsonNamingPolicy.CamelCase.ConvertName(m.Groups[3].Value), m.Groups[4].Value)
+            string Field() => JsonNamingPolicy.CamelCase.ConvertName(m.Groups[3].Value);
+            (string field, string text) = made is null || !m.Success || m.Groups[1].Value != made.ErrorPrefix ? ("configuration", e)
+                : made.Index == AnyIndex ? ($"[{m.Groups[2].Value}].{Field()}", m.Groups[4].Value)
+                : int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) == made.Index ? (Field(), m.Groups[4].Value)
                 : ("configuration", e);
             if (!fields.TryGetValue(field, out List<string>? list))
             {

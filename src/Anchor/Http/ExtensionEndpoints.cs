@@ -43,6 +43,19 @@ internal static class ExtensionEndpoints
             }
         });
 
+        api.MapGet("/dialplan", () => live.DialPlan);
+        api.MapPut("/dialplan", async (List<DialPlanRuleSettings> rules) =>
+        {
+            try
+            {
+                return Results.Ok(await live.DialPlanAsync(rules).ConfigureAwait(false));
+            }
+            catch (LiveConfiguration.RefusedException refused)
+            {
+                return Results.ValidationProblem(refused.Errors);
+            }
+        });
+
         // The configuration file read again (as SIGHUP does): every error, or what now applies and what waits for a restart.
         api.MapPost("/reload", async () =>
         {
