@@ -46,10 +46,23 @@ public class LiveExtensionTests
         Assert.True((await badPlan.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("[0].trunk", out _), await badPlan.Content.ReadAsStringAsync());
         Assert.Equal(0, (await admin.GetAsync("/api/dialplan")).Json.GetArrayLength());
 
+        // Hunt groups replaced whole: a bad strategy is named by its group; a good group (the SPA9000's syntax) is read back.
+        HttpResponseMessage badGroups = await admin.Http.PutAsJsonAsync("/api/huntgroups", new[] { new { number = "600", members = new[] { "101", "102" }, strategy = "Sideways" } });
+        Assert.True((await badGroups.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("[0].strategy", out _));
+        HttpResponseMessage groups = await admin.Http.PutAsJsonAsync("/api/huntgroups", new[] { new { spa = "600:name=\"Sales\",101,104,hunt=ne;15;60" } });
+        Assert.True(groups.StatusCode == HttpStatusCode.OK, await groups.Content.ReadAsStringAsync());
+        Assert.Contains("HuntGroups", (await groups.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("applied").EnumerateArray().Select(a => a.GetString()));
+
         // Restart: the change is kept (the database's overlay on the file).
         await pbx.RestartAsync();
         using AdminClient after = await pbx.AdminAsync();
         Assert.Equal("Dave", (await after.GetAsync("/api/extensions/104")).Json.GetProperty("name").GetString());
+        Assert.Contains("600:", Assert.Single((await after.GetAsync("/api/huntgroups")).Json.EnumerateArray()).GetProperty("spa").GetString(), StringComparison.Ordinal);
+
+        // Deleting an extension a hunt group names is refused (the group would name nobody): every error said.
+        HttpResponseMessage named = await after.Http.DeleteAsync("/api/extensions/104");
+        Assert.Equal(HttpStatusCode.BadRequest, named.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await after.Http.PutAsJsonAsync("/api/huntgroups", Array.Empty<object>())).StatusCode);
         Assert.Equal(0, (await pbx.RegisterAsync("104", FreePort.Next(), password: renewed)).ExitCode);
 
         // Deleted: its registrations go, and it cannot register any more.

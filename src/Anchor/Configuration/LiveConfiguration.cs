@@ -63,11 +63,15 @@ public sealed partial class LiveConfiguration
             }
         }
 
-        foreach ((_, string? json) in overlay.Load(DialPlanSection))
+        foreach ((string section, string property) in WholeLists)
         {
-            if (json is not null && JsonSerializer.Deserialize<List<DialPlanRuleSettings>>(json, Json) is { } rules)
+            System.Reflection.PropertyInfo p = typeof(AnchorSettings).GetProperty(property)!;
+            foreach ((_, string? json) in overlay.Load(section))
             {
-                settings.DialPlan = rules;
+                if (json is not null && JsonSerializer.Deserialize(json, p.PropertyType, Json) is { } list)
+                {
+                    p.SetValue(settings, list);
+                }
             }
         }
 
@@ -81,15 +85,31 @@ public sealed partial class LiveConfiguration
         }
     }
 
-    /// <summary>The dial plan the configuration runs with (a copy).</summary>
-    public IReadOnlyList<DialPlanRuleSettings> DialPlan => _settings.DialPlan.Select(r => new DialPlanRuleSettings { Pattern = r.Pattern, Trunk = r.Trunk, Class = r.Class }).ToList();
-
-    /// <summary>Replaces the whole dial plan (its rules in order); errors are named by rule ("[2].pattern").</summary>
-    public Task<Outcome> DialPlanAsync(List<DialPlanRuleSettings> rules) => ChangeAsync(s =>
+    /// <summary>The lists the API replaces whole (their overlay section, their settings property).</summary>
+    public static readonly IReadOnlyDictionary<string, string> WholeLists = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        s.DialPlan = rules;
-        return new Edit(DialPlanSection, "rules", JsonSerializer.Serialize(rules, Json), "DialPlan", AnyIndex);
-    });
+        [DialPlanSection] = nameof(AnchorSettings.DialPlan),
+        ["huntgroups"] = nameof(AnchorSettings.HuntGroups),
+        ["autoattendants"] = nameof(AnchorSettings.AutoAttendants),
+    };
+
+    /// <summary>The list of section <paramref name="section"/> as the configuration runs with it (a copy).</summary>
+    public List<T> List<T>(string section)
+    {
+        object? value = typeof(AnchorSettings).GetProperty(WholeLists[section])!.GetValue(_settings);
+        return JsonSerializer.Deserialize<List<T>>(JsonSerializer.Serialize(value, Json), Json) ?? [];
+    }
+
+    /// <summary>Replaces a whole list (the dial plan's rules, the hunt groups, the auto attendants); errors are named by item ("[2].pattern").</summary>
+    public Task<Outcome> ReplaceAsync<T>(string section, List<T> items)
+    {
+        System.Reflection.PropertyInfo property = typeof(AnchorSettings).GetProperty(WholeLists[section])!;
+        return ChangeAsync(s =>
+        {
+            property.SetValue(s, items);
+            return new Edit(section, "all", JsonSerializer.Serialize(items, Json), property.Name, AnyIndex);
+        });
+    }
 
     public static string NewPassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', 'x').Replace('/', 'y');
 

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing;
 namespace Anchor.Http;
 
 /// <summary>
-/// Extensions changed from the API (and the page): create with a generated password and voicemail PIN shown once,
+/// The configuration changed from the API (and the page) — extensions: create with a generated password and voicemail PIN shown once,
 /// rename, reset the password (the new one shown once), delete (its phones' registrations go with it). Every change
 /// goes through <see cref="LiveConfiguration"/>: the start-up validator's rules, kept across restarts, live at once.
 /// </summary>
@@ -43,18 +43,9 @@ internal static class ExtensionEndpoints
             }
         });
 
-        api.MapGet("/dialplan", () => live.DialPlan);
-        api.MapPut("/dialplan", async (List<DialPlanRuleSettings> rules) =>
-        {
-            try
-            {
-                return Results.Ok(await live.DialPlanAsync(rules).ConfigureAwait(false));
-            }
-            catch (LiveConfiguration.RefusedException refused)
-            {
-                return Results.ValidationProblem(refused.Errors);
-            }
-        });
+        MapList<DialPlanRuleSettings>(api, live, "/dialplan", LiveConfiguration.DialPlanSection);
+        MapList<HuntGroupSettings>(api, live, "/huntgroups", "huntgroups");
+        MapList<AutoAttendantSettings>(api, live, "/autoattendants", "autoattendants");
 
         // The configuration file read again (as SIGHUP does): every error, or what now applies and what waits for a restart.
         api.MapPost("/reload", async () =>
@@ -134,6 +125,23 @@ internal static class ExtensionEndpoints
 
                 return Results.NoContent();
             });
+        });
+    }
+
+    /// <summary>GET and PUT of a list the API replaces whole, checked by the start-up validator.</summary>
+    private static void MapList<T>(RouteGroupBuilder api, LiveConfiguration live, string path, string section)
+    {
+        api.MapGet(path, () => live.List<T>(section));
+        api.MapPut(path, async (List<T> items) =>
+        {
+            try
+            {
+                return Results.Ok(await live.ReplaceAsync(section, items).ConfigureAwait(false));
+            }
+            catch (LiveConfiguration.RefusedException refused)
+            {
+                return Results.ValidationProblem(refused.Errors);
+            }
         });
     }
 
