@@ -114,13 +114,7 @@ public class AdminApiTests
         using AdminClient admin = await pbx.AdminAsync();
 
         // A proxied phone-to-phone call, 101 to 102, hung up by the caller.
-        int calleePort = FreePort.Next();
-        Assert.Equal(0, (await pbx.RegisterAsync("102", calleePort)).ExitCode);
-        Task<Sipp.Result> callee = PbxHost.CalleeAsync("uas-answer.xml", calleePort);
-        await Task.Delay(300);
-        Sipp.Result caller = await pbx.CallAsync("call.xml", "102");
-        Assert.True(caller.ExitCode == 0, "caller: " + caller.Output + pbx.Output);
-        Assert.Equal(0, (await callee).ExitCode);
+        await pbx.ProxiedCallTo102Async();
 
         // A call Anchor answers itself (the echo test), hung up from the API while it is up.
         Task<Sipp.Result> echo = Sipp.RunAsync("feature-call.xml", pbx.Port, "u1", 1, 10, 30, "127.0.0.1", FreePort.Next(),

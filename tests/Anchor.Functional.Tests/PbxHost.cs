@@ -162,6 +162,18 @@ internal sealed class PbxHost : IAsyncDisposable
             // SIPp's own digest uri (sip:HOST:PORT, not the Request-URI): the default SIPp must work, as a new user runs it.
             new[] { "-s", callee, "-au", "101", "-ap", Passwords["101"] }.Concat(extra ?? []));
 
+    /// <summary>A proxied call: 102 registered on a free port answers 101 (call.xml), and the caller hangs up; both SIPp runs must pass.</summary>
+    public async Task ProxiedCallTo102Async()
+    {
+        int calleePort = FreePort.Next();
+        Assert.Equal(0, (await RegisterAsync("102", calleePort)).ExitCode);
+        Task<Sipp.Result> callee = CalleeAsync("uas-answer.xml", calleePort);
+        await Task.Delay(300);
+        Sipp.Result caller = await CallAsync("call.xml", "102");
+        Assert.True(caller.ExitCode == 0, "caller: " + caller.Output + Output);
+        Assert.Equal(0, (await callee).ExitCode);
+    }
+
     /// <summary>Starts a callee scenario listening on <paramref name="localPort"/>; it ends after one call or its timeout.</summary>
     public static Task<Sipp.Result> CalleeAsync(string scenario, int localPort, int answerMs = 200, string transport = "u1", int timeoutSeconds = 30) =>
         Sipp.RunAsync(scenario, 5060, transport, 1, 10, timeoutSeconds, "127.0.0.1", localPort,

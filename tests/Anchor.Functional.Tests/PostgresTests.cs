@@ -25,13 +25,7 @@ public class PostgresTests
         await using PbxHost pbx = await StartAsync(pg);
         using AdminClient admin = await pbx.AdminAsync();
 
-        int calleePort = FreePort.Next();
-        Assert.Equal(0, (await pbx.RegisterAsync("102", calleePort)).ExitCode);
-        Task<Sipp.Result> callee = PbxHost.CalleeAsync("uas-answer.xml", calleePort);
-        await Task.Delay(300);
-        Sipp.Result caller = await pbx.CallAsync("call.xml", "102");
-        Assert.True(caller.ExitCode == 0, "caller: " + caller.Output + pbx.Output);
-        Assert.Equal(0, (await callee).ExitCode);
+        await pbx.ProxiedCallTo102Async();
 
         HttpResponseMessage made = await admin.Http.PostAsJsonAsync("/api/extensions", new { number = "104", name = "Dave" });
         Assert.Equal(HttpStatusCode.Created, made.StatusCode);

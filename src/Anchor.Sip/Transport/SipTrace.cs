@@ -133,6 +133,33 @@ public sealed class SipTrace
     /// <summary>The Call-ID header's value (full or compact name, any case), found without parsing the message.</summary>
     internal static Range? FindCallId(ReadOnlySpan<byte> message)
     {
+        if (FindHeader(message, "Call-ID"u8, "i"u8) is not { } line)
+        {
+            return null;
+        }
+
+        ReadOnlySpan<byte> header = message[line];
+        int start = header.IndexOf((byte)':') + 1;
+        while (start < header.Length && header[start] is (byte)' ' or (byte)'\t')
+        {
+            start++;
+        }
+
+        int stop = header.Length;
+        while (stop > start && header[stop - 1] is (byte)'\r' or (byte)' ' or (byte)'\t')
+        {
+            stop--;
+        }
+
+        return new Range(line.Start.Value + start, line.Start.Value + stop);
+    }
+
+    private static bool ToHasTag(ReadOnlySpan<byte> message) =>
+        FindHeader(message, "To"u8, "t"u8) is { } line && (message[line].IndexOf(";tag="u8) >= 0 || message[line].IndexOf(";TAG="u8) >= 0);
+
+    /// <summary>The first header line named <paramref name="name"/> or <paramref name="compact"/> (any case), within the headers.</summary>
+    private static Range? FindHeader(ReadOnlySpan<byte> message, ReadOnlySpan<byte> name, ReadOnlySpan<byte> compact)
+    {
         int pos = 0;
         while (pos < message.Length)
         {
@@ -145,55 +172,14 @@ public sealed class SipTrace
             }
 
             int colon = line.IndexOf((byte)':');
-            if (colon > 0)
+            if (colon > 0 && line[..colon].TrimEnd(" \t"u8) is var n && (Ascii.EqualsIgnoreCase(n, name) || Ascii.EqualsIgnoreCase(n, compact)))
             {
-                ReadOnlySpan<byte> name = line[..colon].TrimEnd(" \t"u8);
-                if (Ascii.EqualsIgnoreCase(name, "Call-ID"u8) || Ascii.EqualsIgnoreCase(name, "i"u8))
-                {
-                    int start = colon + 1;
-                    while (start < line.Length && line[start] is (byte)' ' or (byte)'\t')
-                    {
-                        start++;
-                    }
-
-                    int stop = line.Length;
-                    while (stop > start && line[stop - 1] is (byte)'\r' or (byte)' ' or (byte)'\t')
-                    {
-                        stop--;
-                    }
-
-                    return new Range(pos + start, pos + stop);
-                }
+                return new Range(pos, end);
             }
 
             pos = end + 1;
         }
 
         return null;
-    }
-
-    private static bool ToHasTag(ReadOnlySpan<byte> message)
-    {
-        int pos = 0;
-        while (pos < message.Length)
-        {
-            int eol = message[pos..].IndexOf((byte)'\n');
-            int end = eol < 0 ? message.Length : pos + eol;
-            ReadOnlySpan<byte> line = message[pos..end];
-            if (line.IsEmpty || (line.Length == 1 && line[0] == '\r'))
-            {
-                return false;
-            }
-
-            int colon = line.IndexOf((byte)':');
-            if (colon > 0 && (Ascii.EqualsIgnoreCase(line[..colon].TrimEnd(" \t"u8), "To"u8) || Ascii.EqualsIgnoreCase(line[..colon].TrimEnd(" \t"u8), "t"u8)))
-            {
-                return line.IndexOf(";tag="u8) >= 0 || line.IndexOf(";TAG="u8) >= 0;
-            }
-
-            pos = end + 1;
-        }
-
-        return false;
     }
 }

@@ -152,6 +152,48 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
         return Results.Problem(detail: detail, statusCode: status).ExecuteAsync(http);
     }
 
+    /// <summary>
+    /// A login attempt, for the API and the page alike: a banned address is 429; a failure counts toward the same bans
+    /// as SIP brute force and answers late, whatever the limiter allows; a success sets the session cookie.
+    /// </summary>
+    internal static async Task<(AdminAccount.Session? Session, int Status)> LoginAsync(HttpContext http, SipServer sip, AdminAccount account, string? user, string? password)
+    {
+        IPEndPoint client = Client(http);
+        if (sip.Guard?.IsBanned(client.Address) == true)
+        {
+            return (null, StatusCodes.Status429TooManyRequests);
+        }
+
+        if (!account.Verify(user, password))
+        {
+            sip.Guard?.OnAuthFailure(client, "http:" + user);
+            await Task.Delay(200).ConfigureAwait(false);
+            return (null, StatusCodes.Status401Unauthorized);
+        }
+
+        AdminAccount.Session s = account.StartSession();
+        http.Response.Cookies.Append(SessionCookie, s.Id, new CookieOptions
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Strict,
+            Secure = http.Request.IsHttps,
+            Path = "/",
+            Expires = s.Expires,
+        });
+        return (s, StatusCodes.Status200OK);
+    }
+
+    /// <summary>Ends the session the request's cookie names, and the cookie.</summary>
+    internal static void Logout(HttpContext http, AdminAccount account)
+    {
+        if (http.Request.Cookies[SessionCookie] is { } id)
+        {
+            account.EndSession(id);
+        }
+
+        http.Response.Cookies.Delete(SessionCookie);
+    }
+
     /// <summary>The client's address as the login limiter sees it.</summary>
     internal static IPEndPoint Client(HttpContext http) =>
         new(http.Connection.RemoteIpAddress ?? IPAddress.Loopback, http.Connection.RemotePort);

@@ -41,12 +41,7 @@ internal static class Api
         api.MapPost("/login", (Login body, HttpContext http) => LoginAsync(body, http, sip, account));
         api.MapPost("/logout", (HttpContext http) =>
         {
-            if (http.Request.Cookies[AdminServer.SessionCookie] is { } id)
-            {
-                account.EndSession(id);
-            }
-
-            http.Response.Cookies.Delete(AdminServer.SessionCookie);
+            AdminServer.Logout(http, account);
             return Results.NoContent();
         });
         api.MapPost("/tokens", (TokenRequest? body) => Results.Created((string?)null, new { token = account.CreateToken(body?.ReadOnly == true), readOnly = body?.ReadOnly == true }));
@@ -81,29 +76,10 @@ internal static class Api
 
     private static async Task<IResult> LoginAsync(Login body, HttpContext http, SipServer sip, AdminAccount account)
     {
-        var client = AdminServer.Client(http);
-        if (sip.Guard?.IsBanned(client.Address) == true)
-        {
-            return Results.Problem(detail: "Too many failed logins from this address; try again later", statusCode: StatusCodes.Status429TooManyRequests);
-        }
-
-        if (!account.Verify(body.User, body.Password))
-        {
-            sip.Guard?.OnAuthFailure(client, "http:" + body.User);
-            await Task.Delay(200).ConfigureAwait(false); // no fast guessing, whatever the limiter allows
-            return Results.Problem(detail: "Unknown user or wrong password", statusCode: StatusCodes.Status401Unauthorized);
-        }
-
-        AdminAccount.Session s = account.StartSession();
-        http.Response.Cookies.Append(AdminServer.SessionCookie, s.Id, new CookieOptions
-        {
-            HttpOnly = true,
-            SameSite = SameSiteMode.Strict,
-            Secure = http.Request.IsHttps,
-            Path = "/",
-            Expires = s.Expires,
-        });
-        return Results.Ok(new { csrfToken = s.Csrf, expires = s.Expires });
+        (AdminAccount.Session? s, int status) = await AdminServer.LoginAsync(http, sip, account, body.User, body.Password).ConfigureAwait(false);
+        return s is not null ? Results.Ok(new { csrfToken = s.Csrf, expires = s.Expires })
+            : Results.Problem(detail: status == StatusCodes.Status429TooManyRequests ? "Too many failed logins from this address; try again later" : "Unknown user or wrong password",
+                statusCode: status);
     }
 
     /// <summary>One call's record by its id; null when there is none.</summary>

@@ -19,38 +19,14 @@ internal static class Pages
         app.MapPost("/login", async (HttpContext http) =>
         {
             IFormCollection form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
-            IPEndPoint client = AdminServer.Client(http);
-            if (sip.Guard?.IsBanned(client.Address) == true)
-            {
-                return Html(LoginForm("Too many failed logins from this address; try again later."), StatusCodes.Status429TooManyRequests);
-            }
-
-            if (!account.Verify(form["user"], form["password"]))
-            {
-                sip.Guard?.OnAuthFailure(client, "http:" + form["user"]);
-                await Task.Delay(200).ConfigureAwait(false);
-                return Html(LoginForm("Unknown user or wrong password."), StatusCodes.Status401Unauthorized);
-            }
-
-            AdminAccount.Session s = account.StartSession();
-            http.Response.Cookies.Append(AdminServer.SessionCookie, s.Id, new CookieOptions
-            {
-                HttpOnly = true,
-                SameSite = SameSiteMode.Strict,
-                Secure = http.Request.IsHttps,
-                Path = "/",
-                Expires = s.Expires,
-            });
-            return Results.Redirect("/", permanent: false);
+            (AdminAccount.Session? session, int status) = await AdminServer.LoginAsync(http, sip, account, form["user"], form["password"]).ConfigureAwait(false);
+            return session is not null ? Results.Redirect("/", permanent: false)
+                : Html(LoginForm(status == StatusCodes.Status429TooManyRequests ? "Too many failed logins from this address; try again later." : "Unknown user or wrong password."),
+                    status);
         });
         app.MapPost("/logout", (HttpContext http) =>
         {
-            if (http.Request.Cookies[AdminServer.SessionCookie] is { } id)
-            {
-                account.EndSession(id);
-            }
-
-            http.Response.Cookies.Delete(AdminServer.SessionCookie);
+            AdminServer.Logout(http, account);
             return Results.Redirect("/login");
         });
         app.MapGet("/", (HttpContext http) => Html(Layout(http, "Dashboard", "/", Dashboard(sip))));
