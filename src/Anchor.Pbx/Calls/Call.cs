@@ -71,6 +71,9 @@ public sealed class Call : ILegHandler, ILocalStreamEvents
     /// <summary>Phones' 3xx this call has followed (a redirection loop ends at the router's hop limit).</summary>
     public int Redirects { get; set; }
 
+    /// <summary>The Call-IDs of the call's SIP dialogs, one per leg that has one (its record's and its ladder's keys).</summary>
+    public IReadOnlyList<string> DialogIds => _legs.Select(l => l.CallId).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+
     /// <summary>The party that called (the first leg).</summary>
     public Leg Caller => _legs[0];
 

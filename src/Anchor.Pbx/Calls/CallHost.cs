@@ -85,6 +85,9 @@ public sealed class CallHost
 
     public IReadOnlyCollection<Call> Calls => (IReadOnlyCollection<Call>)_calls.Keys;
 
+    /// <summary>The call in progress whose caller's Call-ID (or Anchor's short id for it) is <paramref name="id"/>.</summary>
+    public Call? Find(string id) => _calls.Keys.FirstOrDefault(c => c.Caller.CallId == id || c.Id == id);
+
     /// <summary>
     /// Starts a call for an initial INVITE the router gave to <paramref name="application"/>: the caller's leg is made
     /// (Anchor its UAS), and the application runs on the call's gate from then on.

@@ -203,8 +203,9 @@ public sealed partial class ProxyCore
 
         if (req.Method == SipMethod.Bye)
         {
-            Router?.Lines.EndCall(req.CallIdString); // the busy lamps of both phones go off
-            Records?.Proxied.Bye(req.CallIdString, req.From.HasTag ? System.Text.Encoding.ASCII.GetString(req.From.Tag) : null, static () => { });
+            string callId = req.CallIdString;
+            Router?.Lines.EndCall(callId); // the busy lamps of both phones go off
+            Records?.Proxied.Bye(callId, req.From.HasTag ? System.Text.Encoding.ASCII.GetString(req.From.Tag) : null);
         }
 
         var ctx = new ProxyContext(tx);

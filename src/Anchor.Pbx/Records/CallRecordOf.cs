@@ -35,7 +35,7 @@ internal static class CallRecordOf
                 _ => "anchor",
             },
             Media = legs.Select(l => Media(l, call.Answered)).OfType<LegMedia>().ToList(),
-            Dialogs = legs.Select(l => l.CallId).OfType<string>().Distinct(StringComparer.Ordinal).ToList(),
+            Dialogs = call.DialogIds,
         };
     }
 

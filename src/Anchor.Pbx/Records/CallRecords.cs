@@ -45,8 +45,6 @@ public sealed class CallRecords : IDisposable
     /// <summary>Records committed since start.</summary>
     public long Written => Interlocked.Read(ref _written);
 
-    public TimeProvider Time => _time;
-
     /// <summary>Queues <paramref name="record"/>; <paramref name="then"/> runs once it is committed (or its write failed and was logged).</summary>
     public void Add(CallRecord record, Action? then = null)
     {

@@ -70,11 +70,11 @@ public sealed class ProxiedCalls
     }
 
     /// <summary>A BYE of the dialog passed; <paramref name="then"/> runs once its record is committed (at once for an unknown call).</summary>
-    public void Bye(string callId, string? fromTag, Action then)
+    public void Bye(string callId, string? fromTag, Action? then = null)
     {
         if (!_calls.TryGetValue(callId, out Pending? p) || p.Answer is null || !_calls.TryRemove(callId, out _))
         {
-            then();
+            then?.Invoke();
             return;
         }
 

@@ -1,8 +1,8 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Anchor.Pbx.Calls;
-using System.Data.Common;
 using Anchor.Pbx.Storage;
 
 namespace Anchor.Pbx.Records;
@@ -63,42 +63,41 @@ public sealed class SqlCallRecordStore : ICallRecordStore
 
     public (IReadOnlyList<CallRecord> Records, int Total) Query(CallRecordQuery query)
     {
-        CallRecordQuery q = query;
         lock (_lock)
         {
             var args = new List<(string, object?)>();
             var where = new StringBuilder(" WHERE 1=1");
-            if (q.Id is { } id)
+            if (query.Id is { } id)
             {
                 where.Append(" AND id = @id");
                 args.Add(("@id", id));
             }
 
-            if (q.Since is { } since)
+            if (query.Since is { } since)
             {
                 where.Append(" AND start_ms >= @since");
                 args.Add(("@since", since.ToUnixTimeMilliseconds()));
             }
 
-            if (q.Until is { } until)
+            if (query.Until is { } until)
             {
                 where.Append(" AND start_ms < @until");
                 args.Add(("@until", until.ToUnixTimeMilliseconds()));
             }
 
-            if (q.Extension is { } ext)
+            if (query.Extension is { } ext)
             {
                 where.Append(" AND (from_user = @ext OR to_user = @ext OR answered_by = @ext)");
                 args.Add(("@ext", ext));
             }
 
-            if (q.Number is { } number)
+            if (query.Number is { } number)
             {
                 where.Append($" AND ({Database.Contains(_db, "from_user", "@num")} OR {Database.Contains(_db, "to_user", "@num")} OR {Database.Contains(_db, "dialed", "@num")})");
                 args.Add(("@num", number));
             }
 
-            if (q.Direction is { } dir)
+            if (query.Direction is { } dir)
             {
                 where.Append(" AND direction = @dir");
                 args.Add(("@dir", dir.ToString()));
@@ -110,9 +109,9 @@ public sealed class SqlCallRecordStore : ICallRecordStore
                 total = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
             }
 
-            int size = Math.Clamp(q.PageSize, 1, CallRecordQuery.MaxPageSize);
+            int size = Math.Clamp(query.PageSize, 1, CallRecordQuery.MaxPageSize);
             args.Add(("@limit", (long)size));
-            args.Add(("@offset", (long)(Math.Max(q.Page, 1) - 1) * size));
+            args.Add(("@offset", (long)(Math.Max(query.Page, 1) - 1) * size));
             using DbCommand cmd = Database.Command(_db, null, $"SELECT {Columns} FROM cdr{where} ORDER BY start_ms DESC, seq DESC LIMIT @limit OFFSET @offset", [.. args]);
             var list = new List<CallRecord>();
             using DbDataReader r = cmd.ExecuteReader();

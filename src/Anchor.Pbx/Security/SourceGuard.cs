@@ -137,16 +137,16 @@ public sealed class SourceGuard : ISourceFilter, IDisposable
         }
     }
 
-    /// <summary>
-    /// Credentials were presented and were wrong (or named no one). Counted per source and per user in a one-minute
-    /// window; over the threshold the source is banned. A user under attack from many sources gets each of them banned on
-    /// its first failure against that user. A request without credentials (the normal first 401/407) never comes here.
-    /// </summary>
     /// <summary>Failed authentications counted since start (digest, PIN, admin login), trusted sources included.</summary>
     public long AuthFailures => Interlocked.Read(ref _authFailures);
 
     private long _authFailures;
 
+    /// <summary>
+    /// Credentials were presented and were wrong (or named no one). Counted per source and per user in a one-minute
+    /// window; over the threshold the source is banned. A user under attack from many sources gets each of them banned on
+    /// its first failure against that user. A request without credentials (the normal first 401/407) never comes here.
+    /// </summary>
     public void OnAuthFailure(IPEndPoint source, string? user)
     {
         Interlocked.Increment(ref _authFailures);

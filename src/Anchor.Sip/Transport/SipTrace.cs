@@ -58,9 +58,9 @@ public sealed class SipTrace
     internal void OnReceived(SipMessage m, ReceivedFrom from)
     {
         bool starts = m.IsRequest && m.Method == SipMethod.Invite && !m.To.HasTag;
-        if (!starts && Volatile.Read(ref _count) == 0)
+        if (!starts && (Volatile.Read(ref _count) == 0 || !InCall(m.CSeqMethod)))
         {
-            return;
+            return; // a PBX's steady traffic (REGISTER, OPTIONS, SUBSCRIBE and their answers) never takes the lock
         }
 
         Add(m.CallId, starts, m.Buffer.Span[m.Start..m.End], false, from.Remote, from.Transport);
@@ -69,9 +69,9 @@ public sealed class SipTrace
     internal void OnSent(ReadOnlySpan<byte> message, SipEndPoint to)
     {
         bool invite = message.StartsWith("INVITE "u8);
-        if (!invite && Volatile.Read(ref _count) == 0)
+        if (!invite && (Volatile.Read(ref _count) == 0 || !InCall(RequestMethod(message))))
         {
-            return;
+            return; // a request that is never part of an INVITE's dialog is not scanned (a response's method is in its CSeq, further in)
         }
 
         if (FindCallId(message) is not { } range)
@@ -129,6 +129,13 @@ public sealed class SipTrace
             }
         }
     }
+
+    /// <summary>Whether a message of this CSeq method can belong to a call's dialog (REGISTER, OPTIONS, SUBSCRIBE and PUBLISH cannot, as Anchor uses them).</summary>
+    private static bool InCall(SipMethod method) => method is not (SipMethod.Register or SipMethod.Options or SipMethod.Subscribe or SipMethod.Publish);
+
+    /// <summary>A request's method from its first word; Unknown for a response.</summary>
+    private static SipMethod RequestMethod(ReadOnlySpan<byte> message) =>
+        message.StartsWith("SIP/"u8) || message.IndexOf((byte)' ') is not (> 0 and var space) ? SipMethod.Unknown : SipMethods.Lookup(message[..space]);
 
     /// <summary>The Call-ID header's value (full or compact name, any case), found without parsing the message.</summary>
     internal static Range? FindCallId(ReadOnlySpan<byte> message)

@@ -45,7 +45,8 @@ public static class DemoSetup
         return announce;
     }
 
-    private static string NewPassword()
+    /// <summary>A random 16-character password without look-alike characters (for an extension).</summary>
+    internal static string NewPassword()
     {
         const string alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
         return new string(Enumerable.Range(0, 16).Select(_ => alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)]).ToArray());

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Anchor.Pbx.Model;
@@ -110,10 +109,6 @@ public sealed partial class LiveConfiguration
             return new Edit(section, "all", JsonSerializer.Serialize(items, Json), property.Name, AnyIndex);
         });
     }
-
-    public static string NewPassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', 'x').Replace('/', 'y');
-
-    public static string NewPin() => RandomNumberGenerator.GetInt32(100_000, 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Adds, changes (<paramref name="change"/> returns the new settings) or with a null result deletes extension

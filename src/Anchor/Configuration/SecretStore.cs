@@ -14,11 +14,13 @@ public sealed class SecretStore
     private readonly string _file;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, string> _values;
+    private DateTime _stamp;
 
     private SecretStore(string file, Dictionary<string, string> values)
     {
         _file = file;
         _values = values;
+        _stamp = Stamp();
     }
 
     public string Path => _file;
@@ -80,11 +82,15 @@ public sealed class SecretStore
         }
     }
 
-    /// <summary>Changes the text secret <paramref name="name"/> (null: it was never set) and stores the store at once.</summary>
+    /// <summary>
+    /// Changes the text secret <paramref name="name"/> (null: it was never set) as the file has it now, and stores the
+    /// store at once (what another process wrote since is kept).
+    /// </summary>
     public void Update(string name, Func<string?, string> change)
     {
         lock (_gate)
         {
+            Refresh();
             _values[name] = change(_values.TryGetValue(name, out string? v) ? v : null);
             Save();
         }
@@ -95,15 +101,29 @@ public sealed class SecretStore
     {
         lock (_gate)
         {
-            Dictionary<string, string> now = Open(System.IO.Path.GetDirectoryName(_file)!)._values;
-            foreach (var (k, v) in now)
-            {
-                _values[k] = v;
-            }
-
+            Refresh();
             return _values.TryGetValue(name, out string? value) ? value : null;
         }
     }
+
+    /// <summary>Reads the file again only when it was written since it was last read or saved here (one stat otherwise).</summary>
+    private void Refresh()
+    {
+        if (Stamp() == _stamp)
+        {
+            return;
+        }
+
+        SecretStore now = Open(System.IO.Path.GetDirectoryName(_file)!);
+        foreach (var (k, v) in now._values)
+        {
+            _values[k] = v;
+        }
+
+        _stamp = now._stamp;
+    }
+
+    private DateTime Stamp() => File.Exists(_file) ? File.GetLastWriteTimeUtc(_file) : DateTime.MinValue;
 
     private static bool TryDecode(string b64, int bytes, out byte[]? key)
     {
@@ -126,5 +146,6 @@ public sealed class SecretStore
         }
 
         File.Move(temp, _file, overwrite: true);
+        _stamp = Stamp();
     }
 }

@@ -37,7 +37,8 @@ public static class VoicemailPins
         return (pins, announce);
     }
 
-    private static string NewPin(string mailbox)
+    /// <summary>A random 6-digit PIN that <see cref="Mailboxes.WeakPin"/> accepts for <paramref name="mailbox"/>.</summary>
+    internal static string NewPin(string mailbox)
     {
         while (true)
         {

@@ -107,7 +107,7 @@ public sealed class AdminAccount
             return known;
         }
 
-        // Made by the CLI since: the file is read again (only for a token not known yet).
+        // Made by the CLI since: the file is read again (only when it was written since, and only for a token not known yet).
         _tokens = ParseTokens(_store.Reread(TokensKey));
         return RightOf(hash);
     }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Anchor.Pbx.Calls;
 using Anchor.Pbx.Calls.Media;
-using Anchor.Pbx.Location;
 using Anchor.Pbx.Model;
 using Anchor.Pbx.Records;
 using Microsoft.AspNetCore.Builder;
@@ -36,7 +35,7 @@ internal static class Api
     public static void Map(WebApplication app, SipServer sip, AdminAccount account, Configuration.LiveConfiguration live)
     {
         RouteGroupBuilder api = app.MapGroup("/api");
-        ExtensionEndpoints.Map(api, sip, live);
+        ConfigEndpoints.Map(api, sip, live);
         VoicemailEndpoints.Map(api, sip);
         api.MapPost("/login", (Login body, HttpContext http) => LoginAsync(body, http, sip, account));
         api.MapPost("/logout", (HttpContext http) =>
@@ -90,16 +89,8 @@ internal static class Api
     }
 
     internal static List<RegistrationView> Registrations(SipServer sip) =>
-        (sip.Location?.All() ?? []).OrderBy(b => b.Aor, StringComparer.Ordinal).Select(b => new RegistrationView(User(b), b.ContactUri,
+        (sip.Location?.All() ?? []).OrderBy(b => b.Aor, StringComparer.Ordinal).Select(b => new RegistrationView(b.Aor, b.ContactUri,
             b.Source.EndPoint.ToString(), b.Source.Transport.ToString().ToLowerInvariant(), b.ExpiresAt, b.UserAgent)).ToList();
-
-    internal static string User(Binding b)
-    {
-        string aor = b.Aor;
-        int colon = aor.IndexOf(':');
-        int at = aor.IndexOf('@');
-        return at > colon ? aor[(colon + 1)..at] : aor;
-    }
 
     internal static List<CallView> Calls(SipServer sip)
     {
@@ -154,7 +145,7 @@ internal static class Api
 
     private static IResult Hangup(SipServer sip, string id)
     {
-        if ((sip.Calls?.Calls ?? []).FirstOrDefault(c => c.Caller.CallId == id || c.Id == id) is { } call)
+        if (sip.Calls?.Find(id) is { } call)
         {
             call.Gate.Post(() => call.End(EndReason.Admin, "hung up by the admin", 480, "Temporarily Unavailable"));
             return Results.Accepted();
@@ -171,7 +162,7 @@ internal static class Api
     internal static List<ExtensionView> Extensions(SipServer sip)
     {
         PbxSnapshot? snap = sip.Snapshot;
-        var registered = (sip.Location?.All() ?? []).Select(User).ToHashSet(StringComparer.Ordinal);
+        var registered = (sip.Location?.All() ?? []).Select(b => b.Aor).ToHashSet(StringComparer.Ordinal);
         return (snap?.Extensions.Values ?? []).OrderBy(e => e.Number, StringComparer.Ordinal)
             .Select(e => new ExtensionView(e.Number, e.Name, snap!.Mailboxes.Contains(e.Number), registered.Contains(e.Number))).ToList();
     }
@@ -292,6 +283,7 @@ internal static class Api
     private static string Field(string f) =>
         f.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + f.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : f;
 
-    private static IResult NotFound(string field, string detail) =>
+    /// <summary>404 as problem details naming the <paramref name="field"/> that names nothing.</summary>
+    internal static IResult NotFound(string field, string detail) =>
         Results.Problem(detail: detail, statusCode: StatusCodes.Status404NotFound, extensions: new Dictionary<string, object?> { ["field"] = field });
 }

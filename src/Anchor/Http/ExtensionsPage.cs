@@ -7,75 +7,29 @@ namespace Anchor.Http;
 /// <summary>The extensions page: the list, and a form to add one (the validator's errors beside each field; the generated password shown once).</summary>
 internal static class ExtensionsPage
 {
-    /// <summary>Adds the extension the form names: its number and password made (the page shows them once), or the errors by field.</summary>
+    /// <summary>Adds the extension the form names: its password and PIN shown once, or the errors by field.</summary>
     public static async Task<(string? Made, Dictionary<string, string[]>? Errors, int Status)> AddAsync(IFormCollection form, SipServer sip, LiveConfiguration live)
     {
         string number = form["number"].ToString().Trim();
         string? name = form["name"].ToString() is { Length: > 0 } n ? n.Trim() : null;
-        if (number.Length == 0)
-        {
-            return (null, new() { ["number"] = ["missing"] }, StatusCodes.Status400BadRequest);
-        }
-
-        if (sip.Snapshot?.Extensions.ContainsKey(number) == true)
-        {
-            return (null, new() { ["number"] = [$"extension {number} exists already"] }, StatusCodes.Status409Conflict);
-        }
-
-        string password = LiveConfiguration.NewPassword();
-        string pin = LiveConfiguration.NewPin();
-        try
-        {
-            await live.ExtensionAsync(number, _ => new ExtensionSettings { Number = number, Name = name, Password = password, Voicemail = new MailboxSettings { Pin = pin } });
-        }
-        catch (LiveConfiguration.RefusedException refused)
-        {
-            return (null, refused.Errors, StatusCodes.Status400BadRequest);
-        }
-
-        return ($"Extension {number} made. Its password is {password} and its voicemail PIN {pin}: shown this once, write them down now.", null, StatusCodes.Status201Created);
+        ExtensionChanges.Result r = await ExtensionChanges.CreateAsync(sip, live, number, name, password: null).ConfigureAwait(false);
+        return (r.Errors is null ? $"Extension {number} made. Its password is {r.Password} and its voicemail PIN {r.Pin}: shown this once, write them down now." : null,
+            r.Errors, r.Status);
     }
 
     /// <summary>A new password for <paramref name="number"/>, shown once.</summary>
     public static async Task<(string? Done, Dictionary<string, string[]>? Errors, int Status)> ResetAsync(string number, SipServer sip, LiveConfiguration live)
     {
-        if (sip.Snapshot?.Extensions.ContainsKey(number) != true)
-        {
-            return (null, new() { ["number"] = [$"no extension {number}"] }, StatusCodes.Status404NotFound);
-        }
-
-        string password = LiveConfiguration.NewPassword();
-        await live.ExtensionAsync(number, e =>
-        {
-            e!.Password = password;
-            return e;
-        }).ConfigureAwait(false);
-        return ($"Extension {number} has a new password: {password} (shown this once). Its phones must be set to it to register again.", null, StatusCodes.Status200OK);
+        ExtensionChanges.Result r = await ExtensionChanges.ChangeAsync(sip, live, number, name: null, password: null, reset: true).ConfigureAwait(false);
+        return (r.Errors is null ? $"Extension {number} has a new password: {r.Password} (shown this once). Its phones must be set to it to register again." : null,
+            r.Errors, r.Status);
     }
 
     /// <summary>Deletes <paramref name="number"/>; its phones' registrations go with it.</summary>
     public static async Task<(string? Done, Dictionary<string, string[]>? Errors, int Status)> DeleteAsync(string number, SipServer sip, LiveConfiguration live)
     {
-        if (sip.Snapshot?.Extensions.ContainsKey(number) != true)
-        {
-            return (null, new() { ["number"] = [$"no extension {number}"] }, StatusCodes.Status404NotFound);
-        }
-
-        try
-        {
-            await live.ExtensionAsync(number, _ => null).ConfigureAwait(false);
-        }
-        catch (LiveConfiguration.RefusedException refused)
-        {
-            return (null, refused.Errors, StatusCodes.Status400BadRequest); // a hunt group or a DID still names it
-        }
-
-        foreach (var b in (sip.Location?.All() ?? []).Where(b => Api.User(b) == number))
-        {
-            sip.Location!.Drop(b, "extension deleted by the admin");
-        }
-
-        return ($"Extension {number} deleted.", null, StatusCodes.Status200OK);
+        ExtensionChanges.Result r = await ExtensionChanges.DeleteAsync(sip, live, number).ConfigureAwait(false);
+        return (r.Errors is null ? $"Extension {number} deleted." : null, r.Errors, r.Errors is null ? StatusCodes.Status200OK : r.Status);
     }
 
     public static string Render(HttpContext http, SipServer sip, string? made, Dictionary<string, string[]>? errors)

@@ -17,9 +17,9 @@ internal static class Ladder
     public static View For(SipServer sip, string id)
     {
         IReadOnlyList<string> dialogs = Api.FindRecord(sip, id)?.Dialogs ?? [];
-        if (dialogs.Count == 0 && (sip.Calls?.Calls ?? []).FirstOrDefault(c => c.Caller.CallId == id) is { } call)
+        if (dialogs.Count == 0 && sip.Calls?.Find(id) is { } call)
         {
-            dialogs = call.Legs.Select(l => l.CallId).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            dialogs = call.DialogIds;
         }
 
         if (dialogs.Count == 0)
@@ -61,7 +61,7 @@ internal static class Ladder
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var b in sip.Location?.All() ?? [])
         {
-            names.TryAdd(b.Source.EndPoint.ToString(), Api.User(b));
+            names.TryAdd(b.Source.EndPoint.ToString(), b.Aor); // an extension's number
         }
 
         foreach (var t in sip.Snapshot?.Trunks.Values ?? [])

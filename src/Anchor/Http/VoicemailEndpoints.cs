@@ -49,9 +49,7 @@ internal static class VoicemailEndpoints
 
     private static Mailboxes? Box(SipServer sip, string mailbox) => sip.Mailboxes is { } boxes && boxes.Exists(mailbox) ? boxes : null;
 
-    private static IResult NoMailbox(string mailbox) =>
-        Results.Problem(detail: $"no mailbox {mailbox}", statusCode: StatusCodes.Status404NotFound, extensions: new Dictionary<string, object?> { ["field"] = "mailbox" });
+    private static IResult NoMailbox(string mailbox) => Api.NotFound("mailbox", $"no mailbox {mailbox}");
 
-    private static IResult NoMessage(string mailbox, string id) =>
-        Results.Problem(detail: $"no message {id} in mailbox {mailbox}", statusCode: StatusCodes.Status404NotFound, extensions: new Dictionary<string, object?> { ["field"] = "id" });
+    private static IResult NoMessage(string mailbox, string id) => Api.NotFound("id", $"no message {id} in mailbox {mailbox}");
 }
