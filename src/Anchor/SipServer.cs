@@ -93,7 +93,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             TimerQueue = _timers,
         };
         _transport.Trace = Trace; // the messages of recent calls, for the admin's ladder
-        var local = new LocalAddresses(_transport, options.Domain, _config.ExternalAddress);
+        var local = new LocalAddresses(_transport, options.Domain, _config.ExternalAddress, options.Networks);
         _guard = new SourceGuard(_config.Security, time, _loggers.CreateLogger("Anchor.Security"), _timers);
         _transport.Filter = _guard;
 
@@ -132,7 +132,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         _records = new Pbx.Records.CallRecords(new Pbx.Records.SqlCallRecordStore(_config.StorageConnectionString, _config.StorageProvider),
             _loggers.CreateLogger("Anchor.Records"), time, _config.CallRecordDays);
         proxy.Records = _records;
-        _calls = new CallHost(options, local, _relay, _config.ExternalAddress, _loggers.CreateLogger("Anchor.Calls"), time)
+        _calls = new CallHost(options, local, _relay, _config.MediaExternalAddress, _loggers.CreateLogger("Anchor.Calls"), time)
         {
             Records = _records,
             Prompts = _assets.Prompts,

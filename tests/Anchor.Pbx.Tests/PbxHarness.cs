@@ -34,7 +34,7 @@ internal sealed class PbxHarness : ISipSender, IDisposable
     private readonly DateTimeOffset _start = new(2026, 6, 1, 8, 0, 0, TimeSpan.Zero);
 
     /// <param name="voicemail">Mailboxes (SQLite in a temporary folder) and message waiting, as the host sets them up.</param>
-    public PbxHarness(MediaAnchoring anchoring = MediaAnchoring.Trunk, bool voicemail = false)
+    public PbxHarness(MediaAnchoring anchoring = MediaAnchoring.Trunk, bool voicemail = false, bool relay = false)
     {
         Clock = new FakeTimeProvider(_start);
         ILogger log = new ListLogger(Log);
@@ -61,7 +61,7 @@ internal sealed class PbxHarness : ISipSender, IDisposable
             new DialPlanRule(DigitMap.Parse("<9:>011x."), "itsp", DialClass.International)]);
         Config = new SnapshotSource(new PbxSnapshot(Passwords.Select(p => new Extension(p.Key, p.Value, "Ext " + p.Key)), dialPlan, [Trunk], new FeatureCodes()));
         var auth = new ExtensionAuth(new DigestAuthenticator("pbx.test", null, Clock, u => local.NamesUs(u)), Config, log);
-        Router = new Router(Options, Location, Config, haveRelay: false, log, Clock);
+        Router = new Router(Options, Location, Config, haveRelay: relay, log, Clock);
         if (voicemail)
         {
             _dir = Directory.CreateTempSubdirectory("anchor-harness-").FullName;
@@ -71,7 +71,7 @@ internal sealed class PbxHarness : ISipSender, IDisposable
             Router.Mwi = Mwi;
         }
 
-        Calls = new CallHost(Options, local, relay: null, externalAddress: null, log, Clock) { Mailboxes = Mailboxes, Router = Router };
+        Calls = new CallHost(Options, local, relay: null, mediaExternalAddress: null, log, Clock) { Mailboxes = Mailboxes, Router = Router };
         var proxy = new ProxyCore(Options, auth, Location, local, new DialogTokens(new byte[32]), log) { Router = Router, Calls = Calls };
         var core = new PbxCore(new Registrar.Registrar(Options, auth, Location, Clock, log), proxy, local) { Calls = Calls, Router = Router, Mwi = Mwi };
         Layer = new TransactionLayer(this, core, Clock);
@@ -119,9 +119,10 @@ internal sealed class PbxHarness : ISipSender, IDisposable
     }
 
     /// <summary>A registered phone for <paramref name="extension"/> at <paramref name="at"/>.</summary>
-    public void Register(string extension, IPEndPoint at)
+    /// <param name="contact">What the phone writes in its Contact, when not where it registers from (a NAT rewrote its source).</param>
+    public void Register(string extension, IPEndPoint at, IPEndPoint? contactAt = null)
     {
-        string contact = $"sip:{extension}@{at}";
+        string contact = $"sip:{extension}@{contactAt ?? at}";
         var b = new Binding(extension, contact, Clock.GetUtcNow().AddHours(1), "reg-" + extension, 1, new SipEndPoint(TransportKind.Udp, at), 1000, null, "test");
         Location.Update<int>(extension, list =>
         {

@@ -10,7 +10,11 @@ using Microsoft.Extensions.Logging;
 namespace Anchor.Pbx.Calls;
 
 /// <summary>Who called whom, as the router saw it.</summary>
-public sealed record CallInfo(string Caller, string CallerDisplay, string Dialed, CallDirection Direction, Trunk? Trunk = null);
+public sealed record CallInfo(string Caller, string CallerDisplay, string Dialed, CallDirection Direction, Trunk? Trunk = null)
+{
+    /// <summary>The caller is away from the office LAN (outside Sip:LocalNetworks or behind a NAT): Media:Anchor = Auto anchors its calls.</summary>
+    public bool CallerAway { get; init; }
+}
 
 public enum CallDirection
 {

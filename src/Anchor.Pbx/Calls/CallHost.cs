@@ -25,15 +25,15 @@ public sealed class CallHost
     private readonly ConcurrentDictionary<DialogId, Leg> _dialogs = new();
     private readonly ConcurrentDictionary<ServerTransaction, Call> _byInvite = new();
     private readonly ConcurrentDictionary<Call, byte> _calls = new();
-    private readonly IPAddress? _external;
+    private readonly IPAddress? _mediaExternal;
     private TransactionLayer? _transactions;
 
-    public CallHost(PbxOptions options, LocalAddresses local, MediaRelay? relay, IPAddress? externalAddress, ILogger log, TimeProvider? time = null)
+    public CallHost(PbxOptions options, LocalAddresses local, MediaRelay? relay, IPAddress? mediaExternalAddress, ILogger log, TimeProvider? time = null)
     {
         Options = options;
         Local = local;
         Relay = relay;
-        _external = externalAddress;
+        _mediaExternal = mediaExternalAddress;
         Log = log;
         Time = time ?? TimeProvider.System;
     }
@@ -237,9 +237,8 @@ public sealed class CallHost
 
     // ---- Addresses ----
 
-    /// <summary>Anchor's address toward the leg's party (the external one toward a trunk).</summary>
-    internal IPEndPoint Self(Leg leg) =>
-        leg.FacesTrunk ? Local.Public(leg.Destination.Transport, leg.Destination.EndPoint) : Local.For(leg.Destination.Transport, leg.Destination.EndPoint);
+    /// <summary>Anchor's address toward the leg's party (the external one toward a party beyond the office router).</summary>
+    internal IPEndPoint Self(Leg leg) => Local.For(leg.Destination.Transport, leg.Destination.EndPoint);
 
     internal string SentBy(Leg leg) => LocalAddresses.HostPort(Self(leg));
 
@@ -249,13 +248,14 @@ public sealed class CallHost
     /// <summary>The address to write into SDP sent to <paramref name="leg"/>'s party.</summary>
     internal IPAddress MediaAddressFor(Leg leg)
     {
-        IPAddress bind = Relay!.Options.BindAddress;
-        if (bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any))
+        IPAddress remote = leg.Destination.EndPoint.Address;
+        if (_mediaExternal is not null && !Local.Networks.Contains(remote))
         {
-            return Self(leg).Address; // the address the party already reaches Anchor at (external toward a trunk)
+            return _mediaExternal; // beyond the office router: the address whose media ports it forwards to Anchor
         }
 
-        return leg.FacesTrunk && _external is not null && !IPAddress.IsLoopback(leg.Destination.EndPoint.Address) ? _external : Relay.Advertised;
+        IPAddress bind = Relay!.Options.BindAddress;
+        return bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any) ? Local.For(leg.Destination.Transport, leg.Destination.EndPoint).Address : Relay.Advertised;
     }
 
     internal TimeSpan TimerC => Options.TimerC;

@@ -6,7 +6,13 @@ namespace Anchor.Pbx.Model;
 /// </summary>
 public enum MediaAnchoring
 {
-    /// <summary>Anchor media on calls to and from the ITSP only (the default).</summary>
+    /// <summary>
+    /// Anchor media on trunk calls and on internal calls where a party is away from the office LAN (outside
+    /// Sip:LocalNetworks, or behind a NAT of its own); LAN-to-LAN calls flow phone to phone. The default.
+    /// </summary>
+    Auto,
+
+    /// <summary>Anchor media on calls to and from the ITSP only.</summary>
     Trunk,
 
     /// <summary>Anchor every call, internal ones too.</summary>

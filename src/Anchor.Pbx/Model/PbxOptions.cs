@@ -30,6 +30,9 @@ public sealed record PbxOptions
     /// <summary>Which calls get their RTP relayed by Anchor (the seam for the media relay of the trunk issue).</summary>
     public MediaAnchoring MediaAnchoring { get; init; } = MediaAnchoring.Trunk;
 
+    /// <summary>The office's networks (Sip:LocalNetworks): who is on the LAN side of the router.</summary>
+    public Nat.LocalNetworks Networks { get; init; } = Nat.LocalNetworks.Default;
+
     /// <summary>The Server / User-Agent header value.</summary>
     public string ServerHeader { get; init; } = "Anchor";
 }

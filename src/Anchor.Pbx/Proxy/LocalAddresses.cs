@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Anchor.Pbx.Nat;
 using Anchor.Sip.Message;
 using Anchor.Sip.Transport;
 
@@ -8,7 +9,8 @@ namespace Anchor.Pbx.Proxy;
 
 /// <summary>
 /// Anchor's own addresses: what to write in Via, Record-Route and Contact, and whether a URI names Anchor itself
-/// (the domain, a listening address, or the configured external address).
+/// (the domain, a listening address, or the configured external address). Behind the office router's NAT a peer outside
+/// <see cref="Networks"/> is given the external address (Sip:ExternalAddress), one inside the LAN address.
 /// </summary>
 public sealed class LocalAddresses
 {
@@ -21,19 +23,26 @@ public sealed class LocalAddresses
         System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
             .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address).ToHashSet());
 
-    public LocalAddresses(SipTransportLayer transport, string domain, IPAddress? externalAddress)
-        : this(() => transport.LocalEndPoints, domain, externalAddress)
+    public LocalAddresses(SipTransportLayer transport, string domain, IPAddress? externalAddress, LocalNetworks? networks = null)
+        : this(() => transport.LocalEndPoints, domain, externalAddress, networks)
     {
     }
 
     /// <param name="bound">The end points Anchor listens on (read when needed: they are known once the transports start).</param>
-    public LocalAddresses(Func<IReadOnlyList<SipEndPoint>> bound, string domain, IPAddress? externalAddress)
+    public LocalAddresses(Func<IReadOnlyList<SipEndPoint>> bound, string domain, IPAddress? externalAddress, LocalNetworks? networks = null)
     {
         _bound = bound;
         _domain = domain;
         _domainIsAddress = IPAddress.TryParse(domain.Trim('[', ']'), out _);
         _external = externalAddress;
+        Networks = networks ?? LocalNetworks.Default;
     }
+
+    /// <summary>The office's networks: peers in them are on the LAN side of the router.</summary>
+    public LocalNetworks Networks { get; }
+
+    /// <summary>Whether <paramref name="remote"/> is reached through the office router (outside the local networks, an external address set).</summary>
+    public bool ThroughRouter(IPAddress remote) => _external is not null && !Networks.Contains(remote);
 
     /// <summary>The listening end point to name for traffic with <paramref name="remote"/> over <paramref name="transport"/>.</summary>
     public IPEndPoint For(TransportKind transport, IPEndPoint remote)
@@ -48,22 +57,16 @@ public sealed class LocalAddresses
         }
 
         IPAddress ip = bound.EndPoint.Address;
-        if (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any))
+        if (ThroughRouter(remote.Address))
         {
-            ip = _external ?? RouteTo(remote.Address);
+            ip = _external!; // the router forwards the same port to Anchor
+        }
+        else if (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any))
+        {
+            ip = RouteTo(remote.Address);
         }
 
         return new IPEndPoint(ip, bound.EndPoint.Port);
-    }
-
-    /// <summary>
-    /// The end point to name toward the Internet (a trunk): the external address when one is configured (Anchor behind
-    /// the office router's NAT), else what <see cref="For"/> gives.
-    /// </summary>
-    public IPEndPoint Public(TransportKind transport, IPEndPoint remote)
-    {
-        IPEndPoint local = For(transport, remote);
-        return _external is null || IPAddress.IsLoopback(remote.Address) ? local : new IPEndPoint(_external, local.Port);
     }
 
     /// <summary>"host:port" (IPv6 in brackets) for a Via sent-by or a URI.</summary>

@@ -126,7 +126,7 @@ public sealed partial class ProxyCore
         }
 
         string target = req.RequestUri.UserUnescaped;
-        switch (Router.Route(req, user, target))
+        switch (Router.Route(req, user, target, tx.From.Remote))
         {
             case Routing.RejectDecision r:
                 tx.Respond(r.Status, r.Reason, r.Headers);

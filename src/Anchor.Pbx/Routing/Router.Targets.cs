@@ -8,6 +8,7 @@ using Anchor.Pbx.Hunting;
 using Anchor.Pbx.Location;
 using Anchor.Pbx.Model;
 using Anchor.Sip.Dialogs;
+using Anchor.Sip.Message;
 using Microsoft.Extensions.Logging;
 
 namespace Anchor.Pbx.Routing;
@@ -112,7 +113,7 @@ public sealed partial class Router
             return onNoAnswer?.Invoke() ?? new RejectDecision(480, "Temporarily Unavailable");
         }
 
-        bool anchored = Anchored(info);
+        bool anchored = Anchored(info, bindings);
         if (h.MayProxy && !anchored)
         {
             return new ProxyDecision(ext.Number, bindings, onBusy, onNoAnswer, after);
@@ -205,14 +206,29 @@ public sealed partial class Router
 
         public DialRequest Request(IReadOnlyList<string> members) =>
             router.Request(info with { CallerDisplay = display }, members, group.ToString(),
-                members.SelectMany(m => router._location.Lookup(m).Select(b => (m, b)))) with { Anchored = router.Anchored(info) };
+                members.SelectMany(m => router._location.Lookup(m).Select(b => (m, b)))) with
+            {
+                Anchored = router.Anchored(info, members.SelectMany(router._location.Lookup)),
+            };
     }
 
-    /// <summary>Whether the call's media goes through Anchor: every trunk call (unless Never), internal ones with Media:Anchor = Always.</summary>
-    private bool Anchored(CallInfo info) =>
+    /// <summary>
+    /// Whether the call's media goes through Anchor: every trunk call (unless Never); internal ones with Media:Anchor =
+    /// Always, or with Auto when the caller or a phone rung is away from the office LAN (a remote worker behind its own
+    /// NAT would otherwise be given a LAN address it cannot reach, and the LAN phone the remote one's private address).
+    /// </summary>
+    private bool Anchored(CallInfo info, IEnumerable<Binding> called) =>
         _relay && (info.Trunk is not null || info.Direction != CallDirection.Internal
             ? _options.MediaAnchoring != MediaAnchoring.Never
-            : _options.MediaAnchoring == MediaAnchoring.Always);
+            : _options.MediaAnchoring == MediaAnchoring.Always
+              || (_options.MediaAnchoring == MediaAnchoring.Auto && (info.CallerAway || called.Any(IsAway))));
+
+    /// <summary>A registered phone is away when its REGISTER came from outside the LAN or from another address than its Contact's.</summary>
+    private bool IsAway(Binding b) =>
+        _options.Networks.IsAway(b.Source.EndPoint.Address, SipUri.TryParse(System.Text.Encoding.UTF8.GetBytes(b.ContactUri), out SipUri uri) ? uri.HostString : null);
+
+    private bool IsAway(SipMessage req, System.Net.IPEndPoint source) =>
+        _options.Networks.IsAway(source.Address, req.TryGetContact(out NameAddress contact) && !contact.IsStar ? contact.Uri.HostString : null);
 
     /// <summary>The extension's mailbox for a call that finds nobody, when it has one.</summary>
     private ApplicationDecision? Mailbox(Extension ext, CallInfo info) =>

@@ -90,7 +90,8 @@ public sealed partial class Router
     public Trunk? TrunkFrom(System.Net.IPEndPoint source) => _config.Current.Trunks.Values.FirstOrDefault(t => t.IsFrom(source));
 
     /// <summary>An initial request from authenticated extension <paramref name="caller"/> for <paramref name="target"/> (the Request-URI's user).</summary>
-    public RouteDecision Route(SipMessage req, string caller, string target)
+    /// <param name="source">Where the request came from (with its Contact, tells whether the caller is away from the LAN).</param>
+    public RouteDecision Route(SipMessage req, string caller, string target, System.Net.IPEndPoint? source = null)
     {
         PbxSnapshot config = _config.Current; // one snapshot for the whole decision
         bool invite = req.Method == SipMethod.Invite;
@@ -113,7 +114,7 @@ public sealed partial class Router
         }
 
         // 3. Extensions, with their forwarding; hunt groups.
-        var info = new CallInfo(caller, Display(req, caller), target, CallDirection.Internal);
+        var info = new CallInfo(caller, Display(req, caller), target, CallDirection.Internal) { CallerAway = source is not null && IsAway(req, source) };
         if (config.Extensions.TryGetValue(target, out Extension? ext))
         {
             if (!invite)

@@ -44,7 +44,7 @@ public sealed class TrunkKeepAlive : IDisposable
         {
             TrunkOptions o = _trunk.Options;
             SipEndPoint proxy = o.Proxy;
-            string self = LocalAddresses.HostPort(_local.Public(proxy.Transport, proxy.EndPoint));
+            string self = LocalAddresses.HostPort(_local.For(proxy.Transport, proxy.EndPoint));
             byte[] options = new SipMessageWriter(600)
                 .Raw(System.Text.Encoding.UTF8.GetBytes($"OPTIONS sip:{o.Domain} SIP/2.0\r\n"))
                 .Header("Via", $"SIP/2.0/{(proxy.Transport == TransportKind.Tcp ? "TCP" : "UDP")} {self};branch={SipIds.NewBranch()};rport")

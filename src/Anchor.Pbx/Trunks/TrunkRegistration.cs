@@ -176,7 +176,7 @@ public sealed class TrunkRegistration : IAsyncDisposable
         get
         {
             SipEndPoint proxy = _trunk.Options.Proxy;
-            string hostPort = LocalAddresses.HostPort(_local.Public(proxy.Transport, proxy.EndPoint));
+            string hostPort = LocalAddresses.HostPort(_local.For(proxy.Transport, proxy.EndPoint));
             return $"sip:{_trunk.Options.Username}@{hostPort}" + (proxy.Transport == TransportKind.Tcp ? ";transport=tcp" : "");
         }
     }
@@ -184,7 +184,7 @@ public sealed class TrunkRegistration : IAsyncDisposable
     private byte[] Build(int expires, string? authorization)
     {
         TrunkOptions o = _trunk.Options;
-        string self = LocalAddresses.HostPort(_local.Public(o.Proxy.Transport, o.Proxy.EndPoint));
+        string self = LocalAddresses.HostPort(_local.For(o.Proxy.Transport, o.Proxy.EndPoint));
         string aor = $"<sip:{o.Username}@{o.Domain}>";
         var w = new SipMessageWriter(700);
         w.RequestLine("REGISTER"u8, System.Text.Encoding.UTF8.GetBytes(RequestUri));

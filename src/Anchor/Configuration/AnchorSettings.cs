@@ -207,8 +207,14 @@ public sealed class SipSettings
     /// <summary>Listen addresses: <c>udp:127.0.0.1:5060</c>, <c>tcp:[::1]:5060</c>. Loopback by default: nothing is exposed until configured.</summary>
     public List<string> Listen { get; set; } = [];
 
-    /// <summary>The public address to write in Via, Contact, Record-Route and SDP when Anchor is behind NAT; null when not.</summary>
+    /// <summary>
+    /// The office router's public address, written in Via, Contact, Record-Route and SDP toward peers outside
+    /// <see cref="LocalNetworks"/> when Anchor is behind its NAT; null when not.
+    /// </summary>
     public string? ExternalAddress { get; set; }
+
+    /// <summary>The office's networks as CIDRs (Asterisk's local_net); empty: RFC 1918, loopback and link-local.</summary>
+    public List<string> LocalNetworks { get; set; } = [];
 
     /// <summary>Server / User-Agent header. No version by default: give scanners nothing.</summary>
     public string ServerHeader { get; set; } = "Anchor";
@@ -238,8 +244,14 @@ public sealed class MediaSettings
     /// <summary>Relay ports, LOW-HIGH: RTP on even ports, RTCP on the next odd one, two pairs per call.</summary>
     public string PortRange { get; set; } = "20000-20999";
 
-    /// <summary>Trunk (anchor RTP on ITSP calls), Always, or Never.</summary>
-    public string Anchor { get; set; } = "Trunk";
+    /// <summary>
+    /// Auto (trunk calls and calls with a party away from the LAN or behind a NAT), Trunk (ITSP calls only), Always, or
+    /// Never.
+    /// </summary>
+    public string Anchor { get; set; } = "Auto";
+
+    /// <summary>The public address written in SDP toward peers outside Sip:LocalNetworks; null: Sip:ExternalAddress.</summary>
+    public string? ExternalAddress { get; set; }
 
     /// <summary>A party that should be sending but sends nothing (RTP or RTCP) for this long ends the call with BYE on both legs.</summary>
     public int TimeoutSeconds { get; set; } = 60;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Anchor.Media.Relay;
 using Anchor.Pbx.Model;
+using Anchor.Pbx.Nat;
 using Anchor.Pbx.Routing;
 using Anchor.Pbx.Security;
 using Anchor.Pbx.Trunks;
@@ -21,6 +22,9 @@ public sealed record AnchorConfig
     public required IReadOnlyList<SipEndPoint> Listen { get; init; }
 
     public IPAddress? ExternalAddress { get; init; }
+
+    /// <summary>Media:ExternalAddress, else Sip:ExternalAddress: the address in SDP toward peers beyond the office router.</summary>
+    public IPAddress? MediaExternalAddress { get; init; }
 
     /// <summary>Sip:UdpFastPath: recvmmsg batches on 64-bit Linux.</summary>
     public bool UdpFastPath { get; init; } = true;
@@ -100,6 +104,8 @@ public static class ConfigurationMapper
             TimerC = TimeSpan.FromSeconds(sip.TimerCSeconds),
             ServerHeader = s.Security.ServerHeader ?? sip.ServerHeader,
             MediaAnchoring = anchoring,
+            Networks = sip.LocalNetworks.Count == 0 ? LocalNetworks.Default
+                : new LocalNetworks(sip.LocalNetworks.Select(n => LocalNetworks.TryParse(n, out IPNetwork net) ? net : throw new FormatException(n))),
         };
 
         var office = OfficeConfig.Compile(s);
@@ -155,6 +161,7 @@ public static class ConfigurationMapper
             Snapshot = snapshot,
             Listen = listen,
             ExternalAddress = external,
+            MediaExternalAddress = s.Media.ExternalAddress is { } me ? IPAddress.Parse(me) : external,
             UdpFastPath = s.Sip.UdpFastPath,
             Digest = digest,
             Security = security,

@@ -187,6 +187,14 @@ public static class SettingsValidator
             errors.Add($"Sip:ExternalAddress: \"{sip.ExternalAddress}\" is not an IP address");
         }
 
+        for (int i = 0; i < sip.LocalNetworks.Count; i++)
+        {
+            if (!Anchor.Pbx.Nat.LocalNetworks.TryParse(sip.LocalNetworks[i], out _))
+            {
+                errors.Add($"Sip:LocalNetworks[{i}]: \"{sip.LocalNetworks[i]}\" is not a CIDR network (like 192.168.1.0/24)");
+            }
+        }
+
         if (string.IsNullOrWhiteSpace(sip.ServerHeader) || sip.ServerHeader.Any(char.IsControl))
         {
             errors.Add("Sip:ServerHeader: must be a non-empty header value without control characters");
@@ -261,9 +269,14 @@ public static class SettingsValidator
             errors.Add($"Media:PortRange: \"{m.PortRange}\" must be LOW-HIGH within 1024-65535 with room for at least two port pairs");
         }
 
-        if (m.Anchor is not ("Trunk" or "Always" or "Never"))
+        if (m.ExternalAddress is not null && !IPAddress.TryParse(m.ExternalAddress, out _))
         {
-            errors.Add($"Media:Anchor: \"{m.Anchor}\" must be Trunk, Always or Never");
+            errors.Add($"Media:ExternalAddress: \"{m.ExternalAddress}\" is not an IP address");
+        }
+
+        if (m.Anchor is not ("Auto" or "Trunk" or "Always" or "Never"))
+        {
+            errors.Add($"Media:Anchor: \"{m.Anchor}\" must be Auto, Trunk, Always or Never");
         }
 
         if (m.Threads is < 0 or > 64)
