@@ -11,6 +11,10 @@ command -v svwar >/dev/null 2>&1 || need+=(sipvicious)
 command -v sipsak >/dev/null 2>&1 || need+=(sipsak)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# The NAT tests build the office, the Internet and a home in network namespaces (ip netns, nft) and capture with dumpcap.
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || need+=(iproute2)
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need+=(nftables)
+command -v dumpcap >/dev/null 2>&1 || need+=(tshark)
 command -v dotnet >/dev/null 2>&1 || need+=(dotnet-sdk-10.0)
 
 if [ ${#need[@]} -eq 0 ]; then

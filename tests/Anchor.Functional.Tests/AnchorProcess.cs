@@ -36,15 +36,16 @@ internal sealed class AnchorProcess : IAsyncDisposable
     public static AnchorProcess Start(params string[] args) => Start(null, args);
 
     /// <summary>Starts Anchor with extra environment variables (runtime knobs such as DOTNET_GCHeapHardLimit).</summary>
-    public static AnchorProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static AnchorProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args) => Start(environment, null, args);
+
+    /// <summary>Starts Anchor inside network namespace <paramref name="netns"/> (null: the host's).</summary>
+    public static AnchorProcess Start(IReadOnlyDictionary<string, string>? environment, string? netns, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Directory.CreateTempSubdirectory("anchor-host-").FullName,
-        };
+        ProcessStartInfo psi = Network.Netns.StartInfo(netns, "dotnet");
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
+        psi.WorkingDirectory = Directory.CreateTempSubdirectory("anchor-host-").FullName;
         foreach (var (k, v) in environment ?? new Dictionary<string, string>())
         {
             psi.Environment[k] = v;

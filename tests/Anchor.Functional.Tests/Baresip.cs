@@ -33,14 +33,16 @@ internal sealed class Baresip : IAsyncDisposable
     }
 
     /// <summary>Starts baresip registered as <paramref name="user"/> through Anchor at <paramref name="anchorPort"/>, sending a 440 Hz tone.</summary>
+    /// <param name="netns">A network namespace of the NAT tests to run in, with <paramref name="ip"/> its address there and
+    /// <paramref name="anchorHost"/> where it finds Anchor (the office's public address for a remote worker).</param>
     public static async Task<Baresip> StartAsync(string user, string password, int anchorPort, string codecs = "PCMU", string[]? modules = null,
-        bool autoAnswer = false)
+        bool autoAnswer = false, string? netns = null, string ip = "127.0.0.1", string anchorHost = "127.0.0.1", int quitAfterSeconds = 60)
     {
         string dir = Directory.CreateTempSubdirectory("anchor-baresip-").FullName;
-        int port = FreePort.Next(2); // baresip also binds the port above for TLS
+        int port = netns is null ? FreePort.Next(2) : 5060; // baresip also binds the port above for TLS
         await File.WriteAllTextAsync(Path.Combine(dir, "config"), $"""
             poll_method epoll
-            sip_listen 127.0.0.1:{port}
+            sip_listen {ip}:{port}
             sip_transports udp
             audio_player aufile,/dev/null
             audio_source ausine,440
@@ -58,9 +60,13 @@ internal sealed class Baresip : IAsyncDisposable
 
             """);
         await File.WriteAllTextAsync(Path.Combine(dir, "accounts"),
-            $"<sip:{user}@pbx.test>;auth_pass={password};outbound=\"sip:127.0.0.1:{anchorPort};transport=udp\";regint=600;audio_codecs={codecs}{(autoAnswer ? ";answermode=auto" : "")}\n");
-        var psi = new ProcessStartInfo("baresip") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (string a in new[] { "-f", dir, "-t", "60" })
+            $"<sip:{user}@pbx.test>;auth_pass={password};outbound=\"sip:{anchorHost}:{anchorPort};transport=udp\";regint=600;audio_codecs={codecs}{(autoAnswer ? ";answermode=auto" : "")}\n");
+        ProcessStartInfo psi = Network.Netns.StartInfo(netns, "baresip");
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.RedirectStandardInput = true;
+        psi.UseShellExecute = false;
+        foreach (string a in new[] { "-f", dir, "-t", quitAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             psi.ArgumentList.Add(a);
         }

@@ -22,12 +22,20 @@ internal sealed class PbxHost : IAsyncDisposable
     private AnchorProcess? _process;
     private IReadOnlyDictionary<string, string>? _environment;
 
-    private PbxHost(string dir, int port, string config)
+    private PbxHost(string dir, int port, string config, string address, string? netns)
     {
         Directory = dir;
         Port = port;
         _config = config;
+        Address = address;
+        Netns = netns;
     }
+
+    /// <summary>The address Anchor listens on (loopback, or its LAN address in the NAT tests' namespace).</summary>
+    public string Address { get; }
+
+    /// <summary>The network namespace Anchor runs in; null: the host's.</summary>
+    public string? Netns { get; }
 
     public string Directory { get; }
 
@@ -57,16 +65,17 @@ internal sealed class PbxHost : IAsyncDisposable
     }
 
     public static async Task<PbxHost> StartAsync(int keepAliveSeconds = 25, int timerCSeconds = 180, Action<Dictionary<string, object?>>? configure = null,
-        IReadOnlyDictionary<string, string>? environment = null, string domain = "pbx.test", bool voicemail = true)
+        IReadOnlyDictionary<string, string>? environment = null, string domain = "pbx.test", bool voicemail = true,
+        string address = "127.0.0.1", string? netns = null)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("anchor-pbx-").FullName;
-        int port = FreePort.Next();
+        int port = netns is null ? FreePort.Next() : 5060; // a namespace of its own: the standard port
         var config = new Dictionary<string, object?>
         {
             ["Sip"] = new
             {
                 Domain = domain,
-                Listen = new[] { $"udp:127.0.0.1:{port}", $"tcp:127.0.0.1:{port}" },
+                Listen = new[] { $"udp:{address}:{port}", $"tcp:{address}:{port}" },
                 KeepAliveSeconds = keepAliveSeconds,
                 TimerCSeconds = timerCSeconds,
             },
@@ -81,7 +90,7 @@ internal sealed class PbxHost : IAsyncDisposable
         configure?.Invoke(config);
         string file = Path.Combine(dir, "anchor.json");
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(config));
-        var host = new PbxHost(dir, port, file) { _environment = environment, HttpPort = ReferenceEquals(config["Http"], http) ? httpPort : 0 };
+        var host = new PbxHost(dir, port, file, address, netns) { _environment = environment, HttpPort = ReferenceEquals(config["Http"], http) ? httpPort : 0 };
         await host.StartProcessAsync();
         return host;
     }
@@ -130,8 +139,8 @@ internal sealed class PbxHost : IAsyncDisposable
 
     private async Task StartProcessAsync()
     {
-        _process = AnchorProcess.Start(_environment, "--config", _config);
-        Assert.True(await _process.WaitForOutputAsync($"Listening on tcp:127.0.0.1:{Port}", TimeSpan.FromSeconds(30)), _process.Output);
+        _process = AnchorProcess.Start(_environment, Netns, "--config", _config);
+        Assert.True(await _process.WaitForOutputAsync($"Listening on tcp:{Address}:{Port}", TimeSpan.FromSeconds(30)), _process.Output);
         if (HttpPort != 0)
         {
             Assert.True(await _process.WaitForOutputAsync($"Admin API on http://127.0.0.1:{HttpPort}", TimeSpan.FromSeconds(30)), _process.Output);

@@ -52,22 +52,21 @@ internal static class Sipp
         string target = "127.0.0.1") => RunAsync(scenario, targetPort, transport, calls, rate, timeoutSeconds, target, FreePort.Next(), []);
 
     /// <summary>With a fixed local port (a callee registers from the port it then answers on) and extra SIPp arguments.</summary>
+    /// <param name="netns">A network namespace to run in (the NAT tests), with <paramref name="localIp"/> its address there.</param>
     public static async Task<Result> RunAsync(string scenario, int targetPort, string transport, int calls, int rate, int timeoutSeconds,
-        string target, int localPort, IEnumerable<string> extra, string? workDir = null)
+        string target, int localPort, IEnumerable<string> extra, string? workDir = null, string? netns = null, string? localIp = null)
     {
         string work = workDir ?? Directory.CreateTempSubdirectory("anchor-sipp-").FullName;
-        var psi = new ProcessStartInfo("sipp")
-        {
-            WorkingDirectory = work,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
+        ProcessStartInfo psi = Network.Netns.StartInfo(netns, "sipp");
+        psi.WorkingDirectory = work;
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.RedirectStandardInput = true;
+        psi.UseShellExecute = false;
         foreach (string a in new[]
         {
             $"{target}:{targetPort}", "-sf", ScenarioPath(scenario), "-t", transport, "-m", calls.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-r", rate.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", target, "-p", localPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-r", rate.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", localIp ?? target, "-p", localPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-nostdin", "-timeout", $"{timeoutSeconds}s", "-timeout_error", "-trace_err", "-max_socket", "100",
         })
         {

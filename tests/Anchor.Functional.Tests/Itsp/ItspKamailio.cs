@@ -17,11 +17,14 @@ internal sealed class ItspKamailio : IAsyncDisposable
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly string? _netns;
 
-    private ItspKamailio(Process process, int port)
+    private ItspKamailio(Process process, string address, int port, string? netns)
     {
         _process = process;
+        Address = address;
         Port = port;
+        _netns = netns;
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
@@ -29,6 +32,8 @@ internal sealed class ItspKamailio : IAsyncDisposable
     }
 
     public int Port { get; }
+
+    public string Address { get; }
 
     public string Output
     {
@@ -52,11 +57,14 @@ internal sealed class ItspKamailio : IAsyncDisposable
         }
     }
 
-    public static async Task<ItspKamailio> StartAsync(int userCPort)
+    /// <param name="netns">The Internet's namespace of the NAT tests (Kamailio on <paramref name="address"/>:5060 there); null: loopback.</param>
+    public static async Task<ItspKamailio> StartAsync(int userCPort, string address = "127.0.0.1", string? netns = null, string userCAddress = "127.0.0.1")
     {
         string dir = Directory.CreateTempSubdirectory("anchor-itsp-").FullName;
-        int port = FreePort.Next();
+        int port = netns is null ? FreePort.Next() : 5060;
         string cfg = (await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Itsp", "itsp.cfg")))
+            .Replace("USERC_ADDRESS", userCAddress, StringComparison.Ordinal)
+            .Replace("ADDRESS", address, StringComparison.Ordinal)
             .Replace("USERC_PORT", userCPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("TRUNK_USER", TrunkUser, StringComparison.Ordinal)
@@ -64,18 +72,16 @@ internal sealed class ItspKamailio : IAsyncDisposable
             .Replace("DID", Did, StringComparison.Ordinal);
         string cfgPath = Path.Combine(dir, "itsp.cfg");
         await File.WriteAllTextAsync(cfgPath, cfg);
-        var psi = new ProcessStartInfo(File.Exists("/usr/sbin/kamailio") ? "/usr/sbin/kamailio" : "kamailio")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        ProcessStartInfo psi = Network.Netns.StartInfo(netns, File.Exists("/usr/sbin/kamailio") ? "/usr/sbin/kamailio" : "kamailio");
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
         foreach (string a in new[] { "-DD", "-E", "-Y", dir, "-f", cfgPath })
         {
             psi.ArgumentList.Add(a);
         }
 
-        var k = new ItspKamailio(Process.Start(psi) ?? throw new InvalidOperationException("kamailio did not start"), port);
+        var k = new ItspKamailio(Process.Start(psi) ?? throw new InvalidOperationException("kamailio did not start"), address, port, netns);
         for (int i = 0; i < 100; i++)
         {
             if (await k.OptionsAsync("ping", TimeSpan.FromMilliseconds(200)) is not null)
@@ -112,14 +118,15 @@ internal sealed class ItspKamailio : IAsyncDisposable
 
     private async Task<int?> OptionsAsync(string user, TimeSpan timeout)
     {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using Socket s = Network.Netns.Socket(_netns, AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        IPAddress ip = IPAddress.Parse(Address);
+        s.Bind(new IPEndPoint(ip, 0));
         int local = ((IPEndPoint)s.LocalEndPoint!).Port;
         string branch = "z9hG4bK" + Guid.NewGuid().ToString("N")[..12];
-        string msg = $"OPTIONS sip:{user}@itsp.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{local};branch={branch};rport\r\n" +
-            $"Max-Forwards: 70\r\nFrom: <sip:test@127.0.0.1>;tag=t{local}\r\nTo: <sip:{user}@itsp.test>\r\nCall-ID: {branch}\r\n" +
+        string msg = $"OPTIONS sip:{user}@itsp.test SIP/2.0\r\nVia: SIP/2.0/UDP {Address}:{local};branch={branch};rport\r\n" +
+            $"Max-Forwards: 70\r\nFrom: <sip:test@{Address}>;tag=t{local}\r\nTo: <sip:{user}@itsp.test>\r\nCall-ID: {branch}\r\n" +
             "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
-        await s.SendToAsync(Encoding.ASCII.GetBytes(msg), new IPEndPoint(IPAddress.Loopback, Port));
+        await s.SendToAsync(Encoding.ASCII.GetBytes(msg), new IPEndPoint(ip, Port));
         byte[] buf = new byte[4096];
         using var cts = new CancellationTokenSource(timeout);
         try
