@@ -30,6 +30,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
     private TransactionLayer? _transactions;
     private LocationService? _location;
     private KeepAlive? _keepAlive;
+    private Pbx.Nat.ExternalAddressDiscovery? _stun;
     private MediaRelay? _relay;
     private SourceGuard? _guard;
     private CallHost? _calls;
@@ -72,7 +73,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
 
     public Mailboxes? Mailboxes { get; private set; }
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         TimeProvider time = TimeProvider.System;
         PbxOptions options = _config.Pbx;
@@ -93,7 +94,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             TimerQueue = _timers,
         };
         _transport.Trace = Trace; // the messages of recent calls, for the admin's ladder
-        var local = new LocalAddresses(_transport, options.Domain, _config.ExternalAddress, options.Networks);
+        var local = new LocalAddresses(_transport, options.Domain, _config.ExternalAddress, options.Networks, _config.MediaExternalAddress);
         _guard = new SourceGuard(_config.Security, time, _loggers.CreateLogger("Anchor.Security"), _timers);
         _transport.Filter = _guard;
 
@@ -132,7 +133,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         _records = new Pbx.Records.CallRecords(new Pbx.Records.SqlCallRecordStore(_config.StorageConnectionString, _config.StorageProvider),
             _loggers.CreateLogger("Anchor.Records"), time, _config.CallRecordDays);
         proxy.Records = _records;
-        _calls = new CallHost(options, local, _relay, _config.MediaExternalAddress, _loggers.CreateLogger("Anchor.Calls"), time)
+        _calls = new CallHost(options, local, _relay, _loggers.CreateLogger("Anchor.Calls"), time)
         {
             Records = _records,
             Prompts = _assets.Prompts,
@@ -154,6 +155,13 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         blf.Transactions = _transactions;
 
         _transport.Start(_config.Listen, _transactions);
+        if (_config.Stun is { } stun)
+        {
+            // Before the trunks register: their REGISTER's Contact must carry the public address already.
+            _stun = new Pbx.Nat.ExternalAddressDiscovery(stun.Host, stun.Port, _config.Listen[0].EndPoint.Address, local, _loggers.CreateLogger("Anchor.Nat"));
+            await _stun.StartAsync(_timers).ConfigureAwait(false);
+        }
+
         foreach (Trunk t in snapshot.Current.Trunks.Values.Where(t => t.Options.Register))
         {
             var reg = new TrunkRegistration(t, _transactions, local, time, _loggers.CreateLogger("Anchor.Trunks"), options.ServerHeader);
@@ -174,8 +182,8 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         // compacting collection that also returns the freed memory to the system, so the resident size of an idle PBX
         // is what it holds, not what it took to start.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        return Task.CompletedTask;
     }
+
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync().ConfigureAwait(false);
 
     public async ValueTask DisposeAsync()
@@ -201,6 +209,8 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         _trunkKeepAlives.Clear();
         _keepAlive?.Dispose();
         _keepAlive = null;
+        _stun?.Dispose();
+        _stun = null;
         if (_transport is not null)
         {
             await _transport.DisposeAsync().ConfigureAwait(false);

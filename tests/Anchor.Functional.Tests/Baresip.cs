@@ -36,14 +36,14 @@ internal sealed class Baresip : IAsyncDisposable
     /// <param name="netns">A network namespace of the NAT tests to run in, with <paramref name="ip"/> its address there and
     /// <paramref name="anchorHost"/> where it finds Anchor (the office's public address for a remote worker).</param>
     public static async Task<Baresip> StartAsync(string user, string password, int anchorPort, string codecs = "PCMU", string[]? modules = null,
-        bool autoAnswer = false, string? netns = null, string ip = "127.0.0.1", string anchorHost = "127.0.0.1", int quitAfterSeconds = 60)
+        bool autoAnswer = false, string? netns = null, string ip = "127.0.0.1", string anchorHost = "127.0.0.1", int quitAfterSeconds = 60, string transport = "udp")
     {
         string dir = Directory.CreateTempSubdirectory("anchor-baresip-").FullName;
         int port = netns is null ? FreePort.Next(2) : 5060; // baresip also binds the port above for TLS
         await File.WriteAllTextAsync(Path.Combine(dir, "config"), $"""
             poll_method epoll
             sip_listen {ip}:{port}
-            sip_transports udp
+            sip_transports {transport}
             audio_player aufile,/dev/null
             audio_source ausine,440
             ausrc_srate 48000
@@ -60,7 +60,7 @@ internal sealed class Baresip : IAsyncDisposable
 
             """);
         await File.WriteAllTextAsync(Path.Combine(dir, "accounts"),
-            $"<sip:{user}@pbx.test>;auth_pass={password};outbound=\"sip:{anchorHost}:{anchorPort};transport=udp\";regint=600;audio_codecs={codecs}{(autoAnswer ? ";answermode=auto" : "")}\n");
+            $"<sip:{user}@pbx.test>;auth_pass={password};outbound=\"sip:{anchorHost}:{anchorPort};transport={transport}\";regint=600;audio_codecs={codecs}{(autoAnswer ? ";answermode=auto" : "")}\n");
         ProcessStartInfo psi = Network.Netns.StartInfo(netns, "baresip");
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;

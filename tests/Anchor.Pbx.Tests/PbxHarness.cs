@@ -71,7 +71,7 @@ internal sealed class PbxHarness : ISipSender, IDisposable
             Router.Mwi = Mwi;
         }
 
-        Calls = new CallHost(Options, local, relay: null, mediaExternalAddress: null, log, Clock) { Mailboxes = Mailboxes, Router = Router };
+        Calls = new CallHost(Options, local, relay: null, log, Clock) { Mailboxes = Mailboxes, Router = Router };
         var proxy = new ProxyCore(Options, auth, Location, local, new DialogTokens(new byte[32]), log) { Router = Router, Calls = Calls };
         var core = new PbxCore(new Registrar.Registrar(Options, auth, Location, Clock, log), proxy, local) { Calls = Calls, Router = Router, Mwi = Mwi };
         Layer = new TransactionLayer(this, core, Clock);

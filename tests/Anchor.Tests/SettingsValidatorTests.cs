@@ -49,6 +49,41 @@ public class SettingsValidatorTests
     }
 
     [Fact]
+    public void Nat_settings_are_checked_naming_the_key()
+    {
+        var s = new AnchorSettings
+        {
+            Sip = new SipSettings { ExternalAddress = "stun:", LocalNetworks = ["192.168.1.0/24", "office", "10.0.0.0/40"] },
+            Media = new MediaSettings { ExternalAddress = "public" },
+        };
+
+        IReadOnlyList<string> errors = SettingsValidator.Validate(s);
+        Assert.Contains(errors, e => e.StartsWith("Sip:ExternalAddress: \"stun:\" must be stun:HOST", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Sip:LocalNetworks[1]:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Sip:LocalNetworks[2]:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Media:ExternalAddress:", StringComparison.Ordinal));
+        Assert.Equal(4, errors.Count);
+        Assert.Empty(SettingsValidator.Validate(new AnchorSettings
+        {
+            Sip = new SipSettings { ExternalAddress = "stun:stun.itsp.example:3478", LocalNetworks = ["198.18.0.0/24", "10.1.2.3"] },
+            Media = new MediaSettings { ExternalAddress = "198.51.100.2", Anchor = "Auto" },
+        }));
+    }
+
+    [Theory]
+    [InlineData("stun:stun.example.net", "stun.example.net", 3478)]
+    [InlineData("stun:203.0.113.10:5060", "203.0.113.10", 5060)]
+    [InlineData("STUN:[2001:db8::1]:3479", "2001:db8::1", 3479)]
+    [InlineData("stun:[2001:db8::1]", "2001:db8::1", 3478)]
+    [InlineData("stun:host:0", "", 0)]
+    [InlineData("stun:host:http", "", 0)]
+    public void A_stun_external_address_names_its_server(string text, string host, int port) =>
+        Assert.Equal((host, port), SipSettings.StunServer(text));
+
+    [Fact]
+    public void An_ip_external_address_is_no_stun_server() => Assert.Null(SipSettings.StunServer("198.51.100.1"));
+
+    [Fact]
     public void Demo_setup_generates_passwords_once_and_keeps_them()
     {
         string dir = Directory.CreateTempSubdirectory("anchor-demo-").FullName;

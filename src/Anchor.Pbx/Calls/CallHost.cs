@@ -25,15 +25,13 @@ public sealed class CallHost
     private readonly ConcurrentDictionary<DialogId, Leg> _dialogs = new();
     private readonly ConcurrentDictionary<ServerTransaction, Call> _byInvite = new();
     private readonly ConcurrentDictionary<Call, byte> _calls = new();
-    private readonly IPAddress? _mediaExternal;
     private TransactionLayer? _transactions;
 
-    public CallHost(PbxOptions options, LocalAddresses local, MediaRelay? relay, IPAddress? mediaExternalAddress, ILogger log, TimeProvider? time = null)
+    public CallHost(PbxOptions options, LocalAddresses local, MediaRelay? relay, ILogger log, TimeProvider? time = null)
     {
         Options = options;
         Local = local;
         Relay = relay;
-        _mediaExternal = mediaExternalAddress;
         Log = log;
         Time = time ?? TimeProvider.System;
     }
@@ -248,10 +246,9 @@ public sealed class CallHost
     /// <summary>The address to write into SDP sent to <paramref name="leg"/>'s party.</summary>
     internal IPAddress MediaAddressFor(Leg leg)
     {
-        IPAddress remote = leg.Destination.EndPoint.Address;
-        if (_mediaExternal is not null && !Local.Networks.Contains(remote))
+        if (Local.MediaThroughRouter(leg.Destination.EndPoint.Address) is { } external)
         {
-            return _mediaExternal; // beyond the office router: the address whose media ports it forwards to Anchor
+            return external; // beyond the office router: the address whose media ports it forwards to Anchor
         }
 
         IPAddress bind = Relay!.Options.BindAddress;

@@ -17,32 +17,49 @@ public sealed class LocalAddresses
     private readonly Func<IReadOnlyList<SipEndPoint>> _bound;
     private readonly string _domain;
     private readonly bool _domainIsAddress;
-    private readonly IPAddress? _external;
+    private volatile IPAddress? _external;
+    private readonly IPAddress? _mediaExternal;
     private readonly ConcurrentDictionary<IPAddress, IPAddress> _routeCache = new();
     private readonly Lazy<HashSet<IPAddress>> _interfaceAddresses = new(() =>
         System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
             .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address).ToHashSet());
 
-    public LocalAddresses(SipTransportLayer transport, string domain, IPAddress? externalAddress, LocalNetworks? networks = null)
-        : this(() => transport.LocalEndPoints, domain, externalAddress, networks)
+    public LocalAddresses(SipTransportLayer transport, string domain, IPAddress? externalAddress, LocalNetworks? networks = null, IPAddress? mediaExternal = null)
+        : this(() => transport.LocalEndPoints, domain, externalAddress, networks, mediaExternal)
     {
     }
 
     /// <param name="bound">The end points Anchor listens on (read when needed: they are known once the transports start).</param>
-    public LocalAddresses(Func<IReadOnlyList<SipEndPoint>> bound, string domain, IPAddress? externalAddress, LocalNetworks? networks = null)
+    /// <param name="mediaExternal">Media:ExternalAddress, when the media's public address is not the signalling's.</param>
+    public LocalAddresses(Func<IReadOnlyList<SipEndPoint>> bound, string domain, IPAddress? externalAddress, LocalNetworks? networks = null,
+        IPAddress? mediaExternal = null)
     {
         _bound = bound;
         _domain = domain;
         _domainIsAddress = IPAddress.TryParse(domain.Trim('[', ']'), out _);
         _external = externalAddress;
+        _mediaExternal = mediaExternal;
         Networks = networks ?? LocalNetworks.Default;
     }
+
+    /// <summary>The office router's public address (Sip:ExternalAddress, or what STUN said); null: not behind a NAT.</summary>
+    public IPAddress? External
+    {
+        get => _external;
+        set => _external = value;
+    }
+
+    /// <summary>The address to write in SDP toward peers beyond the router: Media:ExternalAddress, else <see cref="External"/>.</summary>
+    public IPAddress? MediaExternal => _mediaExternal ?? _external;
 
     /// <summary>The office's networks: peers in them are on the LAN side of the router.</summary>
     public LocalNetworks Networks { get; }
 
     /// <summary>Whether <paramref name="remote"/> is reached through the office router (outside the local networks, an external address set).</summary>
     public bool ThroughRouter(IPAddress remote) => _external is not null && !Networks.Contains(remote);
+
+    /// <summary>The address for SDP toward <paramref name="remote"/> when it is beyond the router; null when it is not.</summary>
+    public IPAddress? MediaThroughRouter(IPAddress remote) => MediaExternal is { } m && !Networks.Contains(remote) ? m : null;
 
     /// <summary>The listening end point to name for traffic with <paramref name="remote"/> over <paramref name="transport"/>.</summary>
     public IPEndPoint For(TransportKind transport, IPEndPoint remote)
@@ -57,9 +74,9 @@ public sealed class LocalAddresses
         }
 
         IPAddress ip = bound.EndPoint.Address;
-        if (ThroughRouter(remote.Address))
+        if (_external is { } external && !Networks.Contains(remote.Address))
         {
-            ip = _external!; // the router forwards the same port to Anchor
+            ip = external; // the router forwards the same port to Anchor
         }
         else if (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any))
         {

@@ -209,9 +209,42 @@ public sealed class SipSettings
 
     /// <summary>
     /// The office router's public address, written in Via, Contact, Record-Route and SDP toward peers outside
-    /// <see cref="LocalNetworks"/> when Anchor is behind its NAT; null when not.
+    /// <see cref="LocalNetworks"/> when Anchor is behind its NAT; <c>stun:HOST[:PORT]</c> to ask a STUN server for it;
+    /// null when not behind a NAT.
     /// </summary>
     public string? ExternalAddress { get; set; }
+
+    /// <summary>The STUN server of <c>ExternalAddress = "stun:HOST[:PORT]"</c> (port 3478 when none); null for anything else.</summary>
+    public static (string Host, int Port)? StunServer(string? externalAddress)
+    {
+        if (externalAddress is null || !externalAddress.StartsWith("stun:", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        string rest = externalAddress[5..];
+        string host = rest;
+        string? port = null;
+        if (rest.StartsWith('[') && rest.IndexOf(']') is int close and > 0)
+        {
+            host = rest[1..close];
+            port = rest.Length > close + 1 && rest[close + 1] == ':' ? rest[(close + 2)..] : rest.Length > close + 1 ? "" : null;
+        }
+        else if (rest.Count(c => c == ':') == 1)
+        {
+            host = rest[..rest.IndexOf(':')];
+            port = rest[(rest.IndexOf(':') + 1)..];
+        }
+
+        if (port is null)
+        {
+            return (host, 3478);
+        }
+
+        return int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int p) && p is > 0 and < 65536
+            ? (host, p)
+            : (string.Empty, 0); // the validator names it
+    }
 
     /// <summary>The office's networks as CIDRs (Asterisk's local_net); empty: RFC 1918, loopback and link-local.</summary>
     public List<string> LocalNetworks { get; set; } = [];

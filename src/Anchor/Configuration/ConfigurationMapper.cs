@@ -23,8 +23,11 @@ public sealed record AnchorConfig
 
     public IPAddress? ExternalAddress { get; init; }
 
-    /// <summary>Media:ExternalAddress, else Sip:ExternalAddress: the address in SDP toward peers beyond the office router.</summary>
+    /// <summary>Media:ExternalAddress: the address in SDP toward peers beyond the office router, when not Sip:ExternalAddress.</summary>
     public IPAddress? MediaExternalAddress { get; init; }
+
+    /// <summary>Sip:ExternalAddress = stun:HOST[:PORT]: where to ask for the external address.</summary>
+    public (string Host, int Port)? Stun { get; init; }
 
     /// <summary>Sip:UdpFastPath: recvmmsg batches on 64-bit Linux.</summary>
     public bool UdpFastPath { get; init; } = true;
@@ -91,7 +94,8 @@ public static class ConfigurationMapper
     public static AnchorConfig Map(AnchorSettings s, IReadOnlyList<TrunkOptions> trunks, IReadOnlyDictionary<string, string>? generatedPins = null)
     {
         SipSettings sip = s.Sip;
-        IPAddress? external = sip.ExternalAddress is null ? null : IPAddress.Parse(sip.ExternalAddress);
+        (string Host, int Port)? stun = SipSettings.StunServer(sip.ExternalAddress);
+        IPAddress? external = sip.ExternalAddress is null || stun is not null ? null : IPAddress.Parse(sip.ExternalAddress);
         SipEndPoint[] listen = (sip.Listen.Count > 0 ? (IEnumerable<string>)sip.Listen : SipSettings.DefaultListen).Select(SipEndPoint.Parse).ToArray();
         var anchoring = Enum.Parse<MediaAnchoring>(s.Media.Anchor);
         var pbx = new PbxOptions
@@ -161,7 +165,8 @@ public static class ConfigurationMapper
             Snapshot = snapshot,
             Listen = listen,
             ExternalAddress = external,
-            MediaExternalAddress = s.Media.ExternalAddress is { } me ? IPAddress.Parse(me) : external,
+            MediaExternalAddress = s.Media.ExternalAddress is { } me ? IPAddress.Parse(me) : null,
+            Stun = stun,
             UdpFastPath = s.Sip.UdpFastPath,
             Digest = digest,
             Security = security,

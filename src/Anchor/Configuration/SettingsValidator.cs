@@ -182,9 +182,16 @@ public static class SettingsValidator
             }
         }
 
-        if (sip.ExternalAddress is not null && !IPAddress.TryParse(sip.ExternalAddress, out _))
+        if (SipSettings.StunServer(sip.ExternalAddress) is { } stun)
         {
-            errors.Add($"Sip:ExternalAddress: \"{sip.ExternalAddress}\" is not an IP address");
+            if (stun.Host.Length == 0 || Uri.CheckHostName(stun.Host) == UriHostNameType.Unknown)
+            {
+                errors.Add($"Sip:ExternalAddress: \"{sip.ExternalAddress}\" must be stun:HOST or stun:HOST:PORT");
+            }
+        }
+        else if (sip.ExternalAddress is not null && !IPAddress.TryParse(sip.ExternalAddress, out _))
+        {
+            errors.Add($"Sip:ExternalAddress: \"{sip.ExternalAddress}\" is not an IP address (or stun:HOST[:PORT])");
         }
 
         for (int i = 0; i < sip.LocalNetworks.Count; i++)

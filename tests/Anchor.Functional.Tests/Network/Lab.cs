@@ -18,14 +18,15 @@ internal static class Lab
     /// relay on the forwarded ports, Media:Anchor left at its default (Auto), the trunk kept open every 15 s (the SPA9000's
     /// NAT Keep Alive).
     /// </summary>
-    public static void Office(Dictionary<string, object?> c, int sipKeepAliveSeconds)
+    /// <param name="externalAddress">Sip:ExternalAddress: the router's public address, or <c>stun:HOST:PORT</c> to ask for it.</param>
+    public static void Office(Dictionary<string, object?> c, int sipKeepAliveSeconds, string externalAddress = OfficeNetwork.OfficePublic)
     {
         c["Sip"] = new
         {
             Domain = "pbx.test",
             Listen = new[] { $"udp:{OfficeNetwork.AnchorLan}:5060", $"tcp:{OfficeNetwork.AnchorLan}:5060" },
             KeepAliveSeconds = sipKeepAliveSeconds,
-            ExternalAddress = OfficeNetwork.OfficePublic,
+            ExternalAddress = externalAddress,
             LocalNetworks = new[] { "198.18.0.0/24" },
         };
         c["Trunks"] = new[]

@@ -36,4 +36,25 @@ public class RemoteBaresipTests
         Assert.True(rtp >= Lab.PcapPackets - 5, $"baresip received {rtp} RTP packets");
         Lab.NoLanAddressIn(atHome, "received at home");
     }
+
+    [SkippableFact]
+    public async Task Over_tcp_through_the_home_nat_the_call_comes_down_the_phones_own_connection()
+    {
+        string? why = await OfficeNetwork.UnavailableAsync();
+        Skip.If(why is not null, why);
+        await using OfficeNetwork net = await OfficeNetwork.CreateAsync();
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c => Lab.Office(c, sipKeepAliveSeconds: 15), address: OfficeNetwork.AnchorLan, netns: net.Lan);
+        await using Baresip phone = await Baresip.StartAsync("103", PbxHost.Passwords["103"], 5060, codecs: "PCMA", autoAnswer: true, netns: net.Home,
+            ip: OfficeNetwork.HomePhone, anchorHost: OfficeNetwork.OfficePublic, transport: "tcp");
+        Assert.True(await phone.WaitForAsync("200 OK", TimeSpan.FromSeconds(10)), "baresip: " + phone.Output + pbx.Output);
+        await pbx.AssertLogAsync($"from tcp:{OfficeNetwork.HomePublic}:");
+
+        // The home router lets no connection in: the INVITE can only come down the one baresip opened.
+        await Lab.RegisterAsync(net.Lan, OfficeNetwork.Phone101, "101", OfficeNetwork.AnchorLan);
+        Sipp.Result call = await Lab.LanCallAsync(net.Lan, "103", OfficeNetwork.AnchorLan, Lab.RelayPorts);
+        Assert.True(call.ExitCode == 0, "101 -> baresip over TCP: " + call.Output + pbx.Output + "\nbaresip: " + phone.Output);
+        await pbx.AssertLogAsync($"RTP caller->called {Lab.PcapPackets}/{Lab.PcapPackets} packets (lost 0");
+        var m = System.Text.RegularExpressions.Regex.Match(pbx.Output, @"called->caller (\d+)/(\d+) \(lost");
+        Assert.True(m.Success && int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 300, "baresip's audio:\n" + pbx.Output);
+    }
 }

@@ -4,7 +4,7 @@ namespace Anchor.Functional.Tests.Network;
 
 /// <summary>
 /// Figure 2 for real: Anchor on the office LAN behind the router's NAT (random source ports, UDP mappings kept 20 s), the
-/// Kamailio ITSP and UserC on the Internet. Everything the Internet receives is captured and searched for a LAN address.
+/// Kamailio ITSP (also the STUN server Anchor asks for the public address) and UserC on the Internet. Everything the Internet receives is captured and searched for a LAN address.
 /// </summary>
 public class TrunkBehindNatTests
 {
@@ -16,7 +16,10 @@ public class TrunkBehindNatTests
         await using OfficeNetwork net = await OfficeNetwork.CreateAsync();
         await using Capture internet = await Capture.StartAsync(net.Internet, "any", "udp or tcp");
         await using ItspKamailio itsp = await ItspKamailio.StartAsync(5060, OfficeNetwork.Itsp, net.Internet, OfficeNetwork.UserC);
-        await using PbxHost pbx = await PbxHost.StartAsync(configure: c => Lab.Office(c, sipKeepAliveSeconds: 300), address: OfficeNetwork.AnchorLan, netns: net.Lan);
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c => Lab.Office(c, sipKeepAliveSeconds: 300, externalAddress: $"stun:{OfficeNetwork.Itsp}:5060"), address: OfficeNetwork.AnchorLan, netns: net.Lan);
+
+        // Anchor asks the ITSP's STUN (Kamailio's, on its SIP port) for the office's public address before the trunk registers.
+        await pbx.AssertLogAsync($"External address {OfficeNetwork.OfficePublic} (STUN {OfficeNetwork.Itsp}:5060; was none)");
 
         // The ITSP sees the trunk come from the router's public address (a port the router chose), and keeps that.
         await pbx.AssertLogAsync($"Trunk itsp registered to udp:{OfficeNetwork.Itsp}:5060");
