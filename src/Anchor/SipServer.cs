@@ -31,6 +31,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
     private LocationService? _location;
     private KeepAlive? _keepAlive;
     private Pbx.Nat.ExternalAddressDiscovery? _stun;
+    private LocalAddresses? _local;
     private MediaRelay? _relay;
     private SourceGuard? _guard;
     private CallHost? _calls;
@@ -162,16 +163,15 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             await _stun.StartAsync(_timers).ConfigureAwait(false);
         }
 
-        foreach (Trunk t in snapshot.Current.Trunks.Values.Where(t => t.Options.Register))
+        _local = local;
+        foreach (Trunk t in snapshot.Current.Trunks.Values)
         {
-            var reg = new TrunkRegistration(t, _transactions, local, time, _loggers.CreateLogger("Anchor.Trunks"), options.ServerHeader);
-            _registrations.Add(reg);
-            reg.Start();
+            StartTrunk(t);
         }
 
-        foreach (Trunk t in snapshot.Current.Trunks.Values.Where(t => t.Options.KeepAlive > TimeSpan.Zero))
+        if (_live is not null)
         {
-            _trunkKeepAlives.Add(new TrunkKeepAlive(t, _transactions, local, options.ServerHeader, _loggers.CreateLogger("Anchor.Trunks")));
+            _live.TrunksChanged = TrunksChangedAsync;
         }
 
         mwi.AnnounceAll(); // after a restart every registered phone hears its lamp again
@@ -182,6 +182,68 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         // compacting collection that also returns the freed memory to the system, so the resident size of an idle PBX
         // is what it holds, not what it took to start.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    }
+
+    /// <summary>A trunk's registration (when it registers) and keep-alive (when it has one), started.</summary>
+    private void StartTrunk(Trunk t)
+    {
+        if (t.Options.Register)
+        {
+            var reg = new TrunkRegistration(t, _transactions!, _local!, TimeProvider.System, _loggers.CreateLogger("Anchor.Trunks"), _config.Pbx.ServerHeader);
+            lock (_registrations)
+            {
+                _registrations.Add(reg);
+            }
+
+            reg.Start();
+        }
+
+        if (t.Options.KeepAlive > TimeSpan.Zero)
+        {
+            var keepAlive = new TrunkKeepAlive(t, _transactions!, _local!, _config.Pbx.ServerHeader, _loggers.CreateLogger("Anchor.Trunks"));
+            lock (_registrations)
+            {
+                _trunkKeepAlives.Add(keepAlive);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Trunks added, removed or given another proxy or account while Anchor runs (LiveConfiguration): the old ones
+    /// unregister and stop their keep-alives, the new ones register, and the proxies exempt from rate limits follow.
+    /// Calls in progress keep the trunk they started on.
+    /// </summary>
+    private async Task TrunksChangedAsync(IReadOnlyList<Trunk> added, IReadOnlyList<Trunk> removed, IReadOnlyCollection<Trunk> all)
+    {
+        foreach (Trunk gone in removed)
+        {
+            TrunkRegistration[] regs;
+            TrunkKeepAlive[] pings;
+            lock (_registrations)
+            {
+                regs = _registrations.Where(r => r.Trunk == gone).ToArray();
+                pings = _trunkKeepAlives.Where(k => k.Trunk == gone).ToArray();
+                _registrations.RemoveAll(r => r.Trunk == gone);
+                _trunkKeepAlives.RemoveAll(k => k.Trunk == gone);
+            }
+
+            foreach (TrunkKeepAlive k in pings)
+            {
+                k.Dispose();
+            }
+
+            foreach (TrunkRegistration r in regs)
+            {
+                await r.DisposeAsync().ConfigureAwait(false); // unregisters (Expires: 0) at the ITSP
+            }
+        }
+
+        foreach (Trunk t in added)
+        {
+            StartTrunk(t);
+        }
+
+        _guard?.Trust(all.SelectMany(t => t.Options.ProxyAddresses.Append(t.Options.Proxy.EndPoint.Address)));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync().ConfigureAwait(false);
@@ -195,18 +257,26 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             await Task.Delay(200).ConfigureAwait(false); // let the BYEs leave
         }
 
-        foreach (TrunkRegistration r in _registrations)
+        TrunkRegistration[] registrations;
+        TrunkKeepAlive[] keepAlives;
+        lock (_registrations)
+        {
+            registrations = [.. _registrations];
+            keepAlives = [.. _trunkKeepAlives];
+            _registrations.Clear();
+            _trunkKeepAlives.Clear();
+        }
+
+        foreach (TrunkRegistration r in registrations)
         {
             await r.DisposeAsync().ConfigureAwait(false); // unregister while the transport still runs
         }
 
-        _registrations.Clear();
-        foreach (TrunkKeepAlive k in _trunkKeepAlives)
+        foreach (TrunkKeepAlive k in keepAlives)
         {
             k.Dispose();
         }
 
-        _trunkKeepAlives.Clear();
         _keepAlive?.Dispose();
         _keepAlive = null;
         _stun?.Dispose();

@@ -102,4 +102,54 @@ public class LiveReloadTests
         await pbx.SignalAsync("HUP");
         await pbx.AssertLogAsync("Configuration reload (SIGHUP) refused, nothing changed");
     }
+
+    [Fact]
+    public async Task A_trunk_added_to_the_file_registers_one_changed_registers_again_and_one_removed_unregisters()
+    {
+        await using ItspKamailio itsp = await ItspKamailio.StartAsync(FreePort.Next());
+        (int min, int max, _) = TrunkTests.MediaRange();
+        await using PbxHost pbx = await PbxHost.StartAsync(configure: c => c["Media"] = new { Address = "127.0.0.1", PortRange = $"{min}-{max}" });
+        Assert.False(await itsp.TrunkRegisteredAsync());
+
+        // Added: registers at once, no restart.
+        var office = new Dictionary<string, object?>();
+        TrunkTests.Office(office, $"udp:127.0.0.1:{itsp.Port}", min, max, registerExpires: 60);
+        await pbx.EditConfigAsync(c =>
+        {
+            c["Trunks"] = System.Text.Json.JsonSerializer.SerializeToNode(office["Trunks"]);
+            c["DialPlan"] = System.Text.Json.JsonSerializer.SerializeToNode(office["DialPlan"]);
+        });
+        await pbx.AssertLogAsync("Configuration reloaded (the file changed): applied [Trunks:itsp (added), DialPlan]");
+        await pbx.AssertLogAsync("Trunk itsp registered to udp:127.0.0.1:" + itsp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(await itsp.TrunkRegisteredAsync(), itsp.Output);
+
+        // Its registration changed: the old one is removed at the ITSP, the new one made.
+        await pbx.EditConfigAsync(c => ((JsonObject)((JsonArray)c["Trunks"]!)[0]!)["RegisterExpires"] = 90);
+        await pbx.AssertLogAsync("applied [Trunks:itsp (registered again)]");
+        await WaitAsync(() => itsp.Output.Contains("ITSP-SAVED anchor1 expires=90", StringComparison.Ordinal));
+        Assert.Contains("ITSP-SAVED anchor1 expires=0", itsp.Output, StringComparison.Ordinal);
+        Assert.Contains("ITSP-SAVED anchor1 expires=90", itsp.Output, StringComparison.Ordinal);
+        Assert.True(await itsp.TrunkRegisteredAsync(), itsp.Output);
+
+        // Removed (with the dial plan that used it): unregistered at the ITSP, and calls out are refused.
+        await pbx.EditConfigAsync(c =>
+        {
+            c.Remove("Trunks");
+            c.Remove("DialPlan");
+        });
+        await pbx.AssertLogAsync("applied [Trunks:itsp (removed), DialPlan]");
+        await WaitAsync(() => itsp.Count("ITSP-SAVED anchor1 expires=0") >= 2);
+        Assert.False(await itsp.TrunkRegisteredAsync(), itsp.Output);
+        Sipp.Result call = await pbx.CallAsync(Sipp.Specialise("call-refused.xml", ("STATUS", "404")), "914085551212");
+        Assert.True(call.ExitCode == 0, call.Output + pbx.Output);
+    }
+
+    private static async Task WaitAsync(Func<bool> condition)
+    {
+        DateTime end = DateTime.UtcNow.AddSeconds(10);
+        while (!condition() && DateTime.UtcNow < end)
+        {
+            await Task.Delay(100);
+        }
+    }
 }

@@ -47,7 +47,7 @@ public sealed class SourceGuard : ISourceFilter, IDisposable
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<IPAddress, SourceState> _sources = new();
     private readonly ConcurrentDictionary<string, FailureWindow> _users = new(StringComparer.Ordinal);
-    private readonly FrozenSet<IPAddress> _trustedHosts;
+    private volatile FrozenSet<IPAddress> _trustedHosts;
     private readonly SipTimer _purge;
     private readonly SipTimerQueue? _ownQueue;
     private readonly long _windowTicks;
@@ -65,12 +65,15 @@ public sealed class SourceGuard : ISourceFilter, IDisposable
         _windowTicks = (long)(Window.TotalSeconds * time.TimestampFrequency);
         _tokensPerTick = options.RequestsPerSecondPerSource / (double)time.TimestampFrequency;
         _burst = options.RequestsPerSecondPerSource * 2.0;
-        _trustedHosts = options.TrustedHosts.Select(Normalise).ToFrozenSet(); // fixed at start: no lock on the receive path
+        _trustedHosts = options.TrustedHosts.Select(Normalise).ToFrozenSet(); // replaced whole (Trust): no lock on the receive path
         _ownQueue = timers is null ? new SipTimerQueue(time) : null;
         _purge = SipTimer.Every(timers ?? _ownQueue!, TimeSpan.FromSeconds(30), Purge);
     }
 
     public int TrackedSources => Volatile.Read(ref _tracked);
+
+    /// <summary>The trunks' proxies changed (a trunk added or removed while running): they are the exempt hosts from now on.</summary>
+    public void Trust(IEnumerable<IPAddress> hosts) => _trustedHosts = hosts.Select(Normalise).ToFrozenSet();
 
     public int BannedSources => _sources.Values.Count(s => s.BannedUntil > _time.GetTimestamp());
 

@@ -23,6 +23,9 @@ public sealed class TrunkKeepAlive : IDisposable
     private int _running;
     private bool _silent;
 
+    /// <summary>The trunk whose mapping this keeps open.</summary>
+    public Trunk Trunk => _trunk;
+
     public TrunkKeepAlive(Trunk trunk, TransactionLayer transactions, LocalAddresses local, string userAgent, ILogger log)
     {
         _trunk = trunk;

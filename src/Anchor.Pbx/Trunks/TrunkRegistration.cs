@@ -30,6 +30,9 @@ public sealed class TrunkRegistration : IAsyncDisposable
     private Task? _loop;
     private int _granted;
 
+    /// <summary>The trunk this registers.</summary>
+    public Trunk Trunk => _trunk;
+
     public TrunkRegistration(Trunk trunk, TransactionLayer transactions, LocalAddresses local, TimeProvider time, ILogger log, string userAgent)
     {
         _trunk = trunk;

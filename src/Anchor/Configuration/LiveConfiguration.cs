@@ -12,8 +12,9 @@ namespace Anchor.Configuration;
 /// <see cref="SettingsValidator"/> as at start-up (a bad change is refused with every error and changes nothing),
 /// written to the database's overlay when it came from the admin (<see cref="ConfigOverlayStore"/>: it wins over the
 /// file at the next start), then swapped in as a new snapshot. Calls in progress keep the snapshot they started with.
-/// Extensions, the dial plan, feature codes, voicemail, auto attendants, hunt groups, park and a trunk's routing
-/// (DIDs, inbound target, caller ID, call limit) apply at once; the rest is said to need a restart.
+/// Extensions, the dial plan, feature codes, voicemail, auto attendants, hunt groups, park and trunks apply at once (a
+/// trunk's routing in place; a trunk added, removed or given another proxy or account registers, unregisters or
+/// registers again through <see cref="TrunksChanged"/>); the rest is said to need a restart.
 /// </summary>
 public sealed partial class LiveConfiguration
 {
@@ -37,6 +38,12 @@ public sealed partial class LiveConfiguration
 
     /// <summary>Where the running snapshot lives (the SIP server's, once started).</summary>
     public SnapshotSource? Source { get; set; }
+
+    /// <summary>
+    /// Starts the added trunks and stops the removed ones (added, removed, all running after the change); set by the SIP
+    /// server. Without it a trunk added, removed or re-pointed is said to need a restart.
+    /// </summary>
+    public Func<IReadOnlyList<Trunk>, IReadOnlyList<Trunk>, IReadOnlyCollection<Trunk>, Task>? TrunksChanged { get; set; }
 
     /// <summary>Reads the configuration file and the rest of the sources again, with the overlay applied (set by the host).</summary>
     public Func<AnchorSettings>? Loader { get; set; }
@@ -203,16 +210,40 @@ public sealed partial class LiveConfiguration
             var restart = new List<string>();
             var kept = new List<Trunk>();
             var retarget = new List<(Trunk, TrunkOptions)>();
+            var added = new List<Trunk>();
+            var removed = new List<Trunk>();
+            bool live = TrunksChanged is not null;
             foreach (TrunkOptions t in trunks)
             {
                 if (!cur.Trunks.TryGetValue(t.Name, out Trunk? running))
                 {
-                    restart.Add($"Trunks:{t.Name} (a new trunk)");
+                    if (live)
+                    {
+                        var fresh = new Trunk(t);
+                        added.Add(fresh);
+                        kept.Add(fresh);
+                        applied.Add($"Trunks:{t.Name} (added)");
+                    }
+                    else
+                    {
+                        restart.Add($"Trunks:{t.Name} (a new trunk)");
+                    }
                 }
                 else if (!running.CanRetarget(t))
                 {
-                    restart.Add($"Trunks:{t.Name} (its proxy, account or registration)");
-                    kept.Add(running);
+                    if (live)
+                    {
+                        var fresh = new Trunk(t); // calls in progress keep the old one
+                        removed.Add(running);
+                        added.Add(fresh);
+                        kept.Add(fresh);
+                        applied.Add($"Trunks:{t.Name} (registered again)");
+                    }
+                    else
+                    {
+                        restart.Add($"Trunks:{t.Name} (its proxy, account or registration)");
+                        kept.Add(running);
+                    }
                 }
                 else
                 {
@@ -228,8 +259,16 @@ public sealed partial class LiveConfiguration
 
             foreach (Trunk gone in cur.Trunks.Values.Where(r => trunks.All(t => t.Name != r.Name)))
             {
-                restart.Add($"Trunks:{gone.Name} (removed)");
-                kept.Add(gone);
+                if (live)
+                {
+                    removed.Add(gone);
+                    applied.Add($"Trunks:{gone.Name} (removed)");
+                }
+                else
+                {
+                    restart.Add($"Trunks:{gone.Name} (removed)");
+                    kept.Add(gone);
+                }
             }
 
             foreach (string section in LiveSections.Concat(RestartSections))
@@ -256,6 +295,10 @@ public sealed partial class LiveConfiguration
             source.Swap(new PbxSnapshot(mapped.Extensions.Values, mapped.DialPlan, kept, mapped.FeatureCodes, mapped.AutoAttendants.Values,
                 mapped.Voicemail, mapped.HuntGroups.Values, mapped.ContactLists, mapped.Park));
             _settings = candidate;
+            if (added.Count > 0 || removed.Count > 0)
+            {
+                await TrunksChanged!(added, removed, kept).ConfigureAwait(false);
+            }
             return new Outcome(applied, restart);
         }
         finally
