@@ -33,7 +33,8 @@ public sealed class PhoneSettings : IDisposable
         }
 
         _db = Storage.Database.Open(provider, connectionString);
-        Storage.Database.Execute(_db, null, """
+        // Version 1 is the table as it was before versioned migrations (IF NOT EXISTS: an older database keeps its rows).
+        Storage.Database.Migrate(_db, "phone_setting", """
             CREATE TABLE IF NOT EXISTS phone_setting (extension TEXT NOT NULL, setting TEXT NOT NULL, value TEXT NOT NULL,
               PRIMARY KEY (extension, setting));
             """);

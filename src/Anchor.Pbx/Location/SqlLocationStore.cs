@@ -24,7 +24,8 @@ public sealed class SqlLocationStore : ILocationStore
     {
         _db = Database.Open(provider, connectionString);
         Database.RelaxedSync(_db);
-        Database.Execute(_db, null, """
+        // Version 1 is the table as it was before versioned migrations (IF NOT EXISTS: an older database keeps its rows).
+        Database.Migrate(_db, "location", """
             CREATE TABLE IF NOT EXISTS location (
               aor TEXT NOT NULL, contact TEXT NOT NULL, expires_ms BIGINT NOT NULL, call_id TEXT NOT NULL, cseq BIGINT NOT NULL,
               transport TEXT NOT NULL, ip TEXT NOT NULL, port BIGINT NOT NULL, q BIGINT NOT NULL,

@@ -19,7 +19,8 @@ public sealed class VoicemailStore : IDisposable
     public VoicemailStore(string connectionString, StorageProvider provider = StorageProvider.Sqlite)
     {
         _db = Database.Open(provider, connectionString); // SQLite's synchronous stays FULL: a stored message's row is on disk
-        Execute("""
+        // Version 1 is the tables as they were before versioned migrations (IF NOT EXISTS: an older database keeps its rows).
+        Database.Migrate(_db, "voicemail", """
             CREATE TABLE IF NOT EXISTS voicemail (
               id TEXT PRIMARY KEY, mailbox TEXT NOT NULL, caller TEXT NOT NULL, caller_name TEXT NULL,
               received_ms BIGINT NOT NULL, duration_ms BIGINT NOT NULL, saved BIGINT NOT NULL);
