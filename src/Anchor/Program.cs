@@ -208,6 +208,14 @@ async Task ReloadAsync(string why)
         LiveConfiguration.Outcome o = await live.ReloadAsync().ConfigureAwait(false);
         reloadLog.LogInformation("Configuration reloaded ({Why}): applied [{Applied}]; needs a restart [{Restart}]", why, string.Join(", ", o.Applied),
             string.Join(", ", o.NeedRestart));
+
+        // A mailbox the file added without a PIN gets one now, printed once as at first start.
+        (Dictionary<string, string> newPins, string? announce) = VoicemailPins.Ensure(live.Settings, config.DataDirectory);
+        host.Services.GetRequiredService<SipServer>().Mailboxes?.UseGeneratedPins(newPins);
+        if (announce is not null)
+        {
+            Console.WriteLine(announce);
+        }
     }
     catch (LiveConfiguration.RefusedException e)
     {

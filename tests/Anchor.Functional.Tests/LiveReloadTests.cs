@@ -78,6 +78,7 @@ public class LiveReloadTests
             ((JsonObject)c["Sip"]!)["KeepAliveSeconds"] = 40;
         });
         await pbx.AssertLogAsync("Configuration reloaded (the file changed): applied [Extensions]; needs a restart [Sip]");
+        await pbx.AssertLogAsync("  106  voicemail PIN "); // its mailbox has a PIN at once, printed once
         Assert.Equal(0, (await pbx.RegisterAsync("106", FreePort.Next(), password: "frank-secret-106")).ExitCode);
 
         // A bad edit: every error logged, nothing changed (106 keeps its password, 107 does not appear).

@@ -17,7 +17,7 @@ public sealed class Mailboxes
 {
     private readonly VoicemailStore _store;
     private readonly SnapshotSource _config;
-    private readonly IReadOnlyDictionary<string, string> _generatedPins;
+    private volatile IReadOnlyDictionary<string, string> _generatedPins;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
 
@@ -127,6 +127,9 @@ public sealed class Mailboxes
             return false;
         }
     }
+
+    /// <summary>The generated PINs after a reload of the configuration (a mailbox added in the file gets one at once).</summary>
+    public void UseGeneratedPins(IReadOnlyDictionary<string, string> pins) => _generatedPins = pins;
 
     /// <summary>
     /// The PIN in force: one set from the phone, unless the configuration's has changed since (then the configuration's

@@ -36,6 +36,9 @@ public sealed partial class LiveConfiguration
         _overlay = overlay;
     }
 
+    /// <summary>The settings in force (the file's, the overlay and every accepted change applied).</summary>
+    public AnchorSettings Settings => _settings;
+
     /// <summary>Where the running snapshot lives (the SIP server's, once started).</summary>
     public SnapshotSource? Source { get; set; }
 
