@@ -205,9 +205,19 @@ public sealed partial class ProxyCore
         {
             string callId = req.CallIdString;
             Router?.Lines.EndCall(callId); // the busy lamps of both phones go off
-            Records?.Proxied.Bye(callId, req.From.HasTag ? System.Text.Encoding.ASCII.GetString(req.From.Tag) : null);
+            if (Records is { } records)
+            {
+                // The BYE goes on once the call's record is committed: by the time its 200 comes back, a kill -9 loses nothing.
+                records.Proxied.Bye(callId, req.From.HasTag ? System.Text.Encoding.ASCII.GetString(req.From.Tag) : null, () => Relay(tx, dest));
+                return;
+            }
         }
 
+        Relay(tx, dest);
+    }
+
+    private void Relay(ServerTransaction tx, SipEndPoint dest)
+    {
         var ctx = new ProxyContext(tx);
         _contexts[tx] = ctx;
         lock (ctx.Gate)
