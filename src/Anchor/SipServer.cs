@@ -74,6 +74,9 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
 
     public Mailboxes? Mailboxes { get; private set; }
 
+    /// <summary>Phones whose registration will not hold still (the dashboard's warning).</summary>
+    public Pbx.Location.Flapping? Flapping { get; private set; }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         TimeProvider time = TimeProvider.System;
@@ -130,6 +133,9 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             snapshot.Current.FeatureCodes.VoicemailMain, _loggers.CreateLogger("Anchor.Voicemail"));
         router.Mwi = mwi;
         registrar.Registered += mwi.OnRegistered;
+        Flapping = new Pbx.Location.Flapping(time);
+        registrar.Registered += Flapping.OnRegistered;
+        _location.BindingDropped += Flapping.OnDropped;
         // Call records in the same database; the 200 to a BYE waits for its call's record (CallRecords).
         _records = new Pbx.Records.CallRecords(new Pbx.Records.SqlCallRecordStore(_config.StorageConnectionString, _config.StorageProvider),
             _loggers.CreateLogger("Anchor.Records"), time, _config.CallRecordDays);

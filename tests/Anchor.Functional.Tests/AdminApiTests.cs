@@ -173,4 +173,24 @@ public class AdminApiTests
     }
 
     private static string? Detail(string problem) => JsonDocument.Parse(problem).RootElement.GetProperty("detail").GetString();
+
+    [Fact]
+    public async Task A_phone_whose_registration_keeps_moving_is_a_warning()
+    {
+        await using PbxHost pbx = await PbxHost.StartAsync();
+        using AdminClient admin = await pbx.AdminAsync();
+        int contact = FreePort.Next();
+
+        // The same Contact registered from four source ports in a row: a NAT that keeps forgetting the phone's mapping.
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(0, (await pbx.RegisterAsync("102", FreePort.Next(), contactPort: contact)).ExitCode);
+        }
+
+        Assert.Equal(0, (await pbx.RegisterAsync("103", FreePort.Next())).ExitCode);
+        string[] warnings = [.. (await admin.GetAsync("/api/warnings")).Json.EnumerateArray().Select(w => w.GetString()!)];
+        string flapping = Assert.Single(warnings);
+        Assert.StartsWith("Phone 102 is flapping: its registration changed 3 times in 10 minutes", flapping, StringComparison.Ordinal);
+        Assert.Contains("Phone 102 is flapping", await admin.Http.GetStringAsync("/"), StringComparison.Ordinal); // the dashboard shows it too
+    }
 }

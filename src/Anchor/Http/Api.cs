@@ -59,6 +59,7 @@ internal static class Api
             Extensions(sip).FirstOrDefault(e => e.Number == number) is { } e ? Results.Ok(e) : NotFound("number", $"no extension {number}"));
         api.MapGet("/trunks", () => (sip.Snapshot?.Trunks.Values ?? []).Select(t => new TrunkView(t.Name, t.Options.Proxy.ToString(), t.Options.Register,
             t.State.ToString(), t.LastError, t.RegisteredUntil, t.ActiveCalls)).ToList());
+        api.MapGet("/warnings", () => Warnings(sip));
         api.MapGet("/system", () => new
         {
             version = typeof(Api).Assembly.GetName().Version?.ToString(),
@@ -86,6 +87,32 @@ internal static class Api
     {
         IReadOnlyList<CallRecord> found = sip.Records?.Query(new CallRecordQuery { Id = id, PageSize = 1 }).Records ?? [];
         return found.Count > 0 ? found[0] : null;
+    }
+
+    /// <summary>What the dashboard warns of: trunks failing to register, phones flapping, banned sources.</summary>
+    internal static List<string> Warnings(SipServer sip)
+    {
+        var warnings = new List<string>();
+        foreach (var t in sip.Snapshot?.Trunks.Values ?? [])
+        {
+            if (t.State == Pbx.Trunks.TrunkRegistrationState.Failing)
+            {
+                warnings.Add($"Trunk {t.Name} fails to register: {t.LastError}");
+            }
+        }
+
+        foreach ((string extension, int changes) in sip.Flapping?.Now() ?? [])
+        {
+            warnings.Add($"Phone {extension} is flapping: its registration changed {changes} times in {Pbx.Location.Flapping.Window.TotalMinutes:0} minutes " +
+                "(dropped, or registered again from another address: a NAT or network that does not hold)");
+        }
+
+        if (sip.Guard?.BannedSources is > 0 and int banned)
+        {
+            warnings.Add($"{banned} address(es) banned for failed authentication or floods");
+        }
+
+        return warnings;
     }
 
     internal static List<RegistrationView> Registrations(SipServer sip) =>

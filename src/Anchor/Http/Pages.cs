@@ -84,19 +84,7 @@ internal static class Pages
     private static string Dashboard(SipServer sip)
     {
         var sb = new StringBuilder();
-        var warnings = new List<string>();
-        foreach (var t in sip.Snapshot?.Trunks.Values ?? [])
-        {
-            if (t.State == Pbx.Trunks.TrunkRegistrationState.Failing)
-            {
-                warnings.Add($"Trunk {t.Name} fails to register: {t.LastError}");
-            }
-        }
-
-        if (sip.Guard?.BannedSources is > 0 and int banned)
-        {
-            warnings.Add($"{banned} address(es) banned for failed authentication or floods");
-        }
+        List<string> warnings = Api.Warnings(sip);
 
         if (warnings.Count > 0)
         {
