@@ -10,12 +10,9 @@ namespace Anchor.Functional.Tests;
 /// </summary>
 public class AdminPageTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task Log_in_see_the_phone_and_the_live_call_then_its_record_diagnosis_and_ladder()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: scripts/setup.sh installs Debian's chromium");
         (int min, int max, _) = TrunkTests.MediaRange();
         await using PbxHost pbx = await PbxHost.StartAsync(configure: c =>
             c["Media"] = new { Address = "127.0.0.1", PortRange = $"{min}-{max}", Anchor = "Trunk" });
@@ -23,16 +20,10 @@ public class AdminPageTests
         Assert.Equal(0, (await pbx.RegisterAsync("102", calleePort)).ExitCode);
 
         using IPlaywright playwright = await Playwright.CreateAsync();
-        await using IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-        IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1100, Height = 900 } });
-        page.SetDefaultTimeout(15_000);
+        await using IBrowser browser = await AdminBrowser.LaunchAsync(playwright);
+        IPage page = await AdminBrowser.PageAsync(browser);
         string site = $"http://127.0.0.1:{pbx.HttpPort}";
-        string shots = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
+        string shots = AdminBrowser.Screenshots();
 
         // Not logged in: the login form. A wrong password says so; the right one opens the dashboard.
         await page.GotoAsync(site + "/");

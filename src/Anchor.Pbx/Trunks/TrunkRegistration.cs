@@ -60,6 +60,11 @@ public sealed class TrunkRegistration : IAsyncDisposable
         {
             TimeSpan wait;
             (bool ok, string? error, int minExpires) = await RegisterOnceAsync(expires).ConfigureAwait(false);
+            if (_stop.IsCancellationRequested)
+            {
+                return; // stopped while the REGISTER was out (a dead ITSP takes Timer F, 32 s, to give up on)
+            }
+
             if (ok)
             {
                 if (_trunk.State != TrunkRegistrationState.Registered)
@@ -233,7 +238,8 @@ public sealed class TrunkRegistration : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
-            await _loop.ConfigureAwait(false);
+            // Not for a REGISTER still out to a dead ITSP: a stop (or the trunk's removal) must not wait its Timer F.
+            await Task.WhenAny(_loop, Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
         }
 
         if (_trunk.State == TrunkRegistrationState.Registered)
@@ -253,6 +259,9 @@ public sealed class TrunkRegistration : IAsyncDisposable
         }
 
         _trunk.State = TrunkRegistrationState.Disabled;
-        _stop.Dispose();
+        if (_loop is null || _loop.IsCompleted)
+        {
+            _stop.Dispose(); // else the loop still reads its token; it ends when that REGISTER does
+        }
     }
 }

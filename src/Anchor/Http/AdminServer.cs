@@ -71,6 +71,7 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
         });
         Api.Map(_app, _sip, _account, _live);
         Pages.Map(_app, _sip, _account, _live);
+        RoutingPage.Map(_app, _sip, _live);
         _ = _app.Services.GetRequiredService<AnchorMetrics>(); // the meter exists before the first scrape
         try
         {

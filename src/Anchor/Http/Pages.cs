@@ -75,7 +75,7 @@ internal static class Pages
         return $"""
             <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Anchor: {H(title)}</title><link rel="stylesheet" href="/static/anchor.css"></head><body>
-            <header><strong>Anchor</strong><nav>{Nav("/", "Dashboard")} · {Nav("/extensions", "Extensions")} · {Nav("/calls", "Call history")}</nav>
+            <header><strong>Anchor</strong><nav>{Nav("/", "Dashboard")} · {Nav("/extensions", "Extensions")} · {Nav("/routing", "Routing")} · {Nav("/calls", "Call history")}</nav>
             <form method="post" action="/logout"><input type="hidden" name="csrf" value="{H(csrf)}"><button type="submit">Log out</button></form></header>
             <main><h1>{H(title)}</h1>{body}</main><script src="/static/anchor.js"></script></body></html>
             """;
