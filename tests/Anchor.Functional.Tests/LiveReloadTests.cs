@@ -63,6 +63,9 @@ public class LiveReloadTests
             JsonElement[] legs = [.. r.GetProperty("media").EnumerateArray()];
             Assert.Equal(2, legs.Length);
             Assert.All(legs, l => Assert.InRange(l.GetProperty("firstAudioSeconds").GetDouble(), -1, 2));
+            // Each leg's timeline (packets per 5 s) adds up to its packets: 236 over 7 s is two full steps of 250/5 s at most.
+            Assert.All(legs, l => Assert.Equal(l.GetProperty("packets").GetInt64(), l.GetProperty("timeline").EnumerateArray().Sum(x => x.GetInt64())));
+            Assert.All(legs, l => Assert.InRange(l.GetProperty("timeline").GetArrayLength(), 2, 3));
             JsonElement detail = (await admin.GetAsync($"/api/cdrs/{Uri.EscapeDataString(r.GetProperty("id").GetString()!)}")).Json;
             Assert.Equal(0, detail.GetProperty("diagnosis").GetArrayLength());
         }

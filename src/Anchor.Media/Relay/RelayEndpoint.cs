@@ -75,6 +75,13 @@ internal sealed unsafe class RelayEndpoint : IDisposable
 
     /// <summary>When the first packet came (Unix milliseconds of the engine's clock); 0 before.</summary>
     public long FirstPacketUnixMs;
+
+    /// <summary>At most a day of buckets is kept (a longer call's later packets are not in the timeline).</summary>
+    private const int MaxBuckets = 24 * 3600 / StreamCounters.TimelineSeconds;
+
+    private ushort[] _timeline = [];
+    private int _bucket = -1;
+    private long _bucketEnd;
     public bool SeqInitialised;
     public ushort MaxSeq;
     public uint Cycles;
@@ -195,11 +202,65 @@ internal sealed unsafe class RelayEndpoint : IDisposable
         LastTransit = transit;
     }
 
+    /// <summary>
+    /// Engine thread, per packet accepted: counted into its <see cref="StreamCounters.TimelineSeconds"/>-second bucket from the stream's
+    /// first packet (one compare per packet; the array grows by doubling, a 1-hour call's is 1.4 KB).
+    /// </summary>
+    public void CountTimeline(long now, long frequency)
+    {
+        if (_bucketEnd == long.MaxValue)
+        {
+            return; // a day is kept; the rest of a longer call is not in the timeline
+        }
+
+        if (now >= _bucketEnd)
+        {
+            long span = frequency * StreamCounters.TimelineSeconds;
+            int skip = _bucket < 0 ? 1 : (int)Math.Min(MaxBuckets, 1 + ((now - _bucketEnd) / span));
+            int next = Math.Min(MaxBuckets, _bucket + skip);
+            if (next >= MaxBuckets)
+            {
+                _bucketEnd = long.MaxValue;
+                return;
+            }
+
+            _bucketEnd = (_bucket < 0 ? now : _bucketEnd) + (skip * span);
+            if (next >= _timeline.Length)
+            {
+                ushort[] grown = new ushort[Math.Min(MaxBuckets, Math.Max(next + 1, Math.Max(16, _timeline.Length * 2)))];
+                _timeline.CopyTo(grown, 0);
+                Volatile.Write(ref _timeline, grown);
+            }
+
+            Volatile.Write(ref _bucket, next);
+        }
+
+        ushort[] t = _timeline;
+        if (t[_bucket] < ushort.MaxValue)
+        {
+            t[_bucket]++;
+        }
+    }
+
+    /// <summary>Packets per <see cref="StreamCounters.TimelineSeconds"/>-second bucket from the first packet (a copy; any thread).</summary>
+    public int[] Timeline()
+    {
+        ushort[] t = Volatile.Read(ref _timeline);
+        int n = Math.Min(t.Length, Volatile.Read(ref _bucket) + 1);
+        int[] copy = new int[Math.Max(0, n)];
+        for (int i = 0; i < copy.Length; i++)
+        {
+            copy[i] = t[i];
+        }
+
+        return copy;
+    }
+
     public StreamCounters Snapshot()
     {
         long expected = SeqInitialised ? (long)Cycles + MaxSeq - BaseSeq + 1 : 0;
         return new StreamCounters(Port, IsRtcp, Remote, Latched, Packets, Bytes, Forwarded, Dropped, Rejected,
-            Math.Max(0, expected - Received), ClockRate == 0 ? 0 : (JitterScaled >> 4) * 1000.0 / ClockRate, Volatile.Read(ref FirstPacketUnixMs));
+            Math.Max(0, expected - Received), ClockRate == 0 ? 0 : (JitterScaled >> 4) * 1000.0 / ClockRate, Volatile.Read(ref FirstPacketUnixMs), IsRtcp ? [] : Timeline());
     }
 
     public void Dispose()
@@ -212,8 +273,13 @@ internal sealed unsafe class RelayEndpoint : IDisposable
 
 /// <summary>
 /// What one relay port saw from its party: packets and bytes received, forwarded to the other leg, dropped (no known
-/// destination yet), rejected (from a source that is not the party), lost (RTP sequence gaps) and jitter in ms.
+/// destination yet), rejected (from a source that is not the party), lost (RTP sequence gaps) and jitter in ms; the
+/// timeline is the packets of each 5-second stretch from the first (RTP only).
 /// </summary>
 public sealed record StreamCounters(
     int Port, bool IsRtcp, IPEndPoint? Remote, bool Latched, long Packets, long Bytes, long Forwarded, long Dropped, long Rejected, long Lost, double JitterMs,
-    long FirstPacketUnixMs = 0);
+    long FirstPacketUnixMs = 0, int[]? Timeline = null)
+{
+    /// <summary>Seconds of one step of <see cref="Timeline"/>.</summary>
+    public const int TimelineSeconds = 5;
+}

@@ -310,6 +310,10 @@ internal sealed unsafe class RelayEngine : IDisposable
 
                 ep.Bytes += len;
                 ep.LastPacketTicks = now;
+                if (!ep.IsRtcp)
+                {
+                    ep.CountTimeline(now, _frequency);
+                }
                 byte* data = _buffers + (i * BufferSize);
                 ep.AccountRtp(data, len, now, _frequency);
                 if (local is not null)

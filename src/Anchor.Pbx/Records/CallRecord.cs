@@ -6,9 +6,10 @@ namespace Anchor.Pbx.Records;
 /// <remarks>
 /// <c>Rejected</c>: packets from an address that was neither signalled nor latched (dropped: a possible hijack).
 /// <c>FirstAudioSeconds</c>: when the party's first packet came, in seconds after the call was answered (negative: early media).
+/// <c>Timeline</c>: its RTP packets in each 5-second stretch from its first packet (a party that went quiet mid-call shows it).
 /// </remarks>
 public sealed record LegMedia(string Party, string? Signalled, string? Source, long Packets, long Forwarded, long Lost, double JitterMs, long Rejected = 0,
-    double? FirstAudioSeconds = null);
+    double? FirstAudioSeconds = null, int[]? Timeline = null);
 
 /// <summary>
 /// One call's detail record (CDR), written when the call ends: its times, its parties, how it ended, and the media

@@ -50,6 +50,7 @@ internal static class CallRecordOf
         double? first = c.FirstPacketUnixMs > 0 && answered is { } a
             ? Math.Round((DateTimeOffset.FromUnixTimeMilliseconds(c.FirstPacketUnixMs) - a).TotalSeconds, 1)
             : null;
-        return new LegMedia(leg.Name, signalled, c.Latched ? c.Remote?.ToString() : null, c.Packets, c.Forwarded, c.Lost, Math.Round(c.JitterMs, 1), c.Rejected, first);
+        return new LegMedia(leg.Name, signalled, c.Latched ? c.Remote?.ToString() : null, c.Packets, c.Forwarded, c.Lost, Math.Round(c.JitterMs, 1), c.Rejected, first,
+            c.Timeline is { Length: > 0 } t ? t : null);
     }
 }

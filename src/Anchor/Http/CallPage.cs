@@ -28,12 +28,12 @@ internal static class CallPage
             if (r.Media.Count > 0)
             {
                 sb.Append("<section><h2>Media of each leg (what Anchor received)</h2><table><thead><tr><th>Party</th><th>SDP said</th><th>Packets came from</th>")
-                    .Append("<th>Packets</th><th>Relayed</th><th>Lost</th><th>Jitter</th><th>First packet</th><th>Dropped (unexpected source)</th></tr></thead><tbody>");
+                    .Append("<th>Packets</th><th>Relayed</th><th>Lost</th><th>Jitter</th><th>First packet</th><th>Dropped (unexpected source)</th><th>Packets per second</th></tr></thead><tbody>");
                 foreach (LegMedia m in r.Media)
                 {
                     sb.Append($"<tr><td>{Pages.H(m.Party)}</td><td>{Pages.H(m.Signalled)}</td><td>{Pages.H(m.Source ?? "nothing arrived")}</td><td>{m.Packets}</td>")
                         .Append($"<td>{m.Forwarded}</td><td>{m.Lost}</td><td>{m.JitterMs.ToString("0.0", CultureInfo.InvariantCulture)} ms</td>")
-                        .Append($"<td>{(m.FirstAudioSeconds is { } f ? (f < 0 ? "before the answer" : f.ToString("0.0", CultureInfo.InvariantCulture) + " s after the answer") : "")}</td><td>{m.Rejected}</td></tr>");
+                        .Append($"<td>{(m.FirstAudioSeconds is { } f ? (f < 0 ? "before the answer" : f.ToString("0.0", CultureInfo.InvariantCulture) + " s after the answer") : "")}</td><td>{m.Rejected}</td><td>{Timeline(m)}</td></tr>");
                 }
 
                 sb.Append("</tbody></table></section>");
@@ -92,5 +92,30 @@ internal static class CallPage
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// A leg's packets per second over the call (5-second steps from its first packet) as a small bar chart: a phone
+    /// whose audio stopped mid-call (Wi-Fi, a NAT mapping lost) shows a gap; a steady 50/s is G.711 at 20 ms.
+    /// </summary>
+    private static string Timeline(LegMedia m)
+    {
+        if (m.Timeline is not { Length: > 0 } t)
+        {
+            return "";
+        }
+
+        const int Height = 24;
+        const int Step = Anchor.Media.Relay.StreamCounters.TimelineSeconds;
+        double top = Math.Max(50, t.Max() / (double)Step);
+        var sb = new StringBuilder($"<svg class=\"timeline\" role=\"img\" width=\"{t.Length * 3}\" height=\"{Height}\" aria-label=\"packets per second of {Pages.H(m.Party)}\">");
+        for (int i = 0; i < t.Length; i++)
+        {
+            double rate = t[i] / (double)Step;
+            int h = (int)Math.Round(rate / top * Height);
+            sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{i * 3}\" y=\"{Height - h}\" width=\"2\" height=\"{h}\"><title>{i * Step}–{(i + 1) * Step} s: {rate:0.#}/s</title></rect>");
+        }
+
+        return sb.Append("</svg>").ToString();
     }
 }
