@@ -3,12 +3,16 @@ namespace Anchor.Functional.Tests;
 /// <summary>Calls between extensions through Anchor, with SIPp as both phones (issue: Figure 1).</summary>
 public class CallTests
 {
+    /// <summary>Anchor as these tests run it; <see cref="CallTestsOnPostgres"/> runs them all once more on PostgreSQL.</summary>
+    private protected virtual Task<PbxHost> StartAsync(int timerCSeconds = 180, bool voicemail = true) =>
+        PbxHost.StartAsync(timerCSeconds: timerCSeconds, voicemail: voicemail);
+
     [Theory]
     [InlineData("u1")]
     [InlineData("t1")]
     public async Task Call_101_to_102_with_407_ringing_answer_ack_and_bye(string transport)
     {
-        await using PbxHost pbx = await PbxHost.StartAsync();
+        await using PbxHost pbx = await StartAsync();
         int calleePort = FreePort.Next();
         Sipp.Result reg = await pbx.RegisterAsync("102", calleePort, transport: transport);
         Assert.True(reg.ExitCode == 0, reg.Output + pbx.Output);
@@ -25,7 +29,7 @@ public class CallTests
     [Fact]
     public async Task Cancel_before_answer_gives_487_and_the_callee_gets_cancel()
     {
-        await using PbxHost pbx = await PbxHost.StartAsync();
+        await using PbxHost pbx = await StartAsync();
         int calleePort = FreePort.Next();
         Assert.Equal(0, (await pbx.RegisterAsync("102", calleePort)).ExitCode);
         Task<Sipp.Result> callee = PbxHost.CalleeAsync("uas-ring-cancelled.xml", calleePort);
@@ -39,7 +43,7 @@ public class CallTests
     [Fact]
     public async Task Callee_that_rings_past_timer_c_is_cancelled_and_the_caller_gets_487()
     {
-        await using PbxHost pbx = await PbxHost.StartAsync(timerCSeconds: 5);
+        await using PbxHost pbx = await StartAsync(timerCSeconds: 5);
         int calleePort = FreePort.Next();
         Assert.Equal(0, (await pbx.RegisterAsync("102", calleePort)).ExitCode);
         Task<Sipp.Result> callee = PbxHost.CalleeAsync("uas-ring-cancelled.xml", calleePort);
@@ -53,7 +57,7 @@ public class CallTests
     [Fact]
     public async Task Busy_callee_486_is_passed_back()
     {
-        await using PbxHost pbx = await PbxHost.StartAsync(voicemail: false);
+        await using PbxHost pbx = await StartAsync(voicemail: false);
         int calleePort = FreePort.Next();
         Assert.Equal(0, (await pbx.RegisterAsync("102", calleePort)).ExitCode);
         Task<Sipp.Result> callee = PbxHost.CalleeAsync("uas-busy.xml", calleePort);
@@ -69,7 +73,7 @@ public class CallTests
     [InlineData("999", "404")] // no such number
     public async Task Unreachable_numbers_are_refused(string callee, string status)
     {
-        await using PbxHost pbx = await PbxHost.StartAsync(voicemail: false);
+        await using PbxHost pbx = await StartAsync(voicemail: false);
         Sipp.Result caller = await pbx.CallAsync(Sipp.Specialise("call-refused.xml", ("STATUS", status)), callee);
         Assert.True(caller.ExitCode == 0, caller.Output + pbx.Output);
     }
@@ -77,7 +81,7 @@ public class CallTests
     [Fact]
     public async Task Callee_with_two_contacts_rings_both_and_the_loser_is_cancelled()
     {
-        await using PbxHost pbx = await PbxHost.StartAsync();
+        await using PbxHost pbx = await StartAsync();
         int answerPort = FreePort.Next(), ringPort = FreePort.Next();
         Assert.Equal(0, (await pbx.RegisterAsync("102", answerPort)).ExitCode);
         Assert.Equal(0, (await pbx.RegisterAsync("102", ringPort)).ExitCode);
@@ -95,7 +99,7 @@ public class CallTests
     [Fact]
     public async Task Restart_between_register_and_call_loses_no_registration()
     {
-        await using PbxHost pbx = await PbxHost.StartAsync();
+        await using PbxHost pbx = await StartAsync();
         int calleePort = FreePort.Next();
         Assert.Equal(0, (await pbx.RegisterAsync("102", calleePort)).ExitCode);
         await pbx.RestartAsync();

@@ -47,6 +47,17 @@ internal sealed class PostgresServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>A database of its own on this server (one Anchor's tables apart from another's), and its connection string.</summary>
+    public async Task<string> NewDatabaseAsync()
+    {
+        string name = "anchor_" + Guid.NewGuid().ToString("N")[..12];
+        await using var db = new Npgsql.NpgsqlConnection(ConnectionString);
+        await db.OpenAsync();
+        await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name}", db);
+        await create.ExecuteNonQueryAsync();
+        return ConnectionString.Replace("Database=postgres", "Database=" + name, StringComparison.Ordinal);
+    }
+
     private Task PgAsync(string tool, string[] args) =>
         _asPostgres ? RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(_bin, tool), .. args]) : RunAsync(Path.Combine(_bin, tool), args);
 
