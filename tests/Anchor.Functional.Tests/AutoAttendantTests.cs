@@ -183,7 +183,7 @@ public class AutoAttendantTests
             await caller.KeysAsync("5");
             await pbx.AssertLogAsync("main: no match for \"5\"");
             await pbx.AssertLogAsync("main: repeat 1 of 1");
-            await WaitForAsync(() => pbx.Output.Contains("on to vm103", StringComparison.Ordinal), TimeSpan.FromSeconds(40));
+            await Eventually.TrueAsync(() => pbx.Output.Contains("on to vm103", StringComparison.Ordinal), TimeSpan.FromSeconds(40));
             await pbx.AssertLogAsync("main: no input");
             await pbx.AssertLogAsync("on to vm103 (Voicemail)");
             int repeats = PbxHostText.Count(pbx.Output, "main: repeat 1 of 1");
@@ -225,15 +225,6 @@ public class AutoAttendantTests
             Sipp.Result r = await caller.Completion; // Anchor's BYE after "goodbye"
             Assert.True(r.ExitCode == 0, r.Output + pbx.Output);
             await pbx.AssertLogAsync("auto attendant 400: goodbye");
-        }
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        DateTime end = DateTime.UtcNow + timeout;
-        while (!condition() && DateTime.UtcNow < end)
-        {
-            await Task.Delay(100);
         }
     }
 }

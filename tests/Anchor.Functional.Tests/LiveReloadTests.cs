@@ -130,7 +130,7 @@ public class LiveReloadTests
         // Its registration changed: the old one is removed at the ITSP, the new one made.
         await pbx.EditConfigAsync(c => ((JsonObject)((JsonArray)c["Trunks"]!)[0]!)["RegisterExpires"] = 90);
         await pbx.AssertLogAsync("applied [Trunks:itsp (registered again)]");
-        await WaitAsync(() => itsp.Output.Contains("ITSP-SAVED anchor1 expires=90", StringComparison.Ordinal));
+        await Eventually.TrueAsync(() => itsp.Output.Contains("ITSP-SAVED anchor1 expires=90", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         Assert.Contains("ITSP-SAVED anchor1 expires=0", itsp.Output, StringComparison.Ordinal);
         Assert.Contains("ITSP-SAVED anchor1 expires=90", itsp.Output, StringComparison.Ordinal);
         Assert.True(await itsp.TrunkRegisteredAsync(), itsp.Output);
@@ -142,18 +142,9 @@ public class LiveReloadTests
             c.Remove("DialPlan");
         });
         await pbx.AssertLogAsync("applied [Trunks:itsp (removed), DialPlan]");
-        await WaitAsync(() => itsp.Count("ITSP-SAVED anchor1 expires=0") >= 2);
+        await Eventually.TrueAsync(() => itsp.Count("ITSP-SAVED anchor1 expires=0") >= 2, TimeSpan.FromSeconds(10));
         Assert.False(await itsp.TrunkRegisteredAsync(), itsp.Output);
         Sipp.Result call = await pbx.CallAsync(Sipp.Specialise("call-refused.xml", ("STATUS", "404")), "914085551212");
         Assert.True(call.ExitCode == 0, call.Output + pbx.Output);
-    }
-
-    private static async Task WaitAsync(Func<bool> condition)
-    {
-        DateTime end = DateTime.UtcNow.AddSeconds(10);
-        while (!condition() && DateTime.UtcNow < end)
-        {
-            await Task.Delay(100);
-        }
     }
 }

@@ -93,12 +93,6 @@ public class ParkTests
 
     private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout)
     {
-        DateTime end = DateTime.UtcNow + timeout;
-        while (!condition() && DateTime.UtcNow < end)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(condition(), "timed out");
+        Assert.True(await Eventually.TrueAsync(condition, timeout), "timed out");
     }
 }

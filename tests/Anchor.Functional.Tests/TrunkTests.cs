@@ -24,7 +24,7 @@ public class TrunkTests
             Assert.True(await itsp.TrunkRegisteredAsync(), itsp.Output);
 
             // Expires 10 s: refreshed after 5 s, so a second successful REGISTER within ~8 s.
-            await WaitForAsync(() => itsp.Count("ITSP-SAVED anchor1 expires=10") >= 2, TimeSpan.FromSeconds(12));
+            await Eventually.TrueAsync(() => itsp.Count("ITSP-SAVED anchor1 expires=10") >= 2, TimeSpan.FromSeconds(12));
             Assert.True(itsp.Count("ITSP-SAVED anchor1 expires=10") >= 2, itsp.Output);
 
             // A clean stop removes the registration at the ITSP.
@@ -117,7 +117,7 @@ public class TrunkTests
         Assert.True(caller.ExitCode == 0, "caller: " + caller.Output + pbx.Output);
         await pbx.AssertLogAsync("answered 503; the phone gets 503");
         await pbx.AssertLogAsync("retrying in 2 s");
-        await WaitForAsync(() => pbx.Output.Contains("retrying in 4 s", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => pbx.Output.Contains("retrying in 4 s", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         await pbx.AssertLogAsync("retrying in 4 s");
     }
 
@@ -335,13 +335,4 @@ public class TrunkTests
     internal static string SippMediaPort(int max, int which) => (max - 9 - (which * 10)).ToString(CultureInfo.InvariantCulture);
 
     private static string Steps(string file) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Scenarios", file));
-
-    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        DateTime end = DateTime.UtcNow + timeout;
-        while (!condition() && DateTime.UtcNow < end)
-        {
-            await Task.Delay(100);
-        }
-    }
 }

@@ -154,49 +154,43 @@ internal sealed class OfficeNetwork : IAsyncDisposable
         }
 
         string media = $"{MediaMin}-{MediaMax}";
-        await NftAsync(OfficeRouter, $$"""
-            table ip nat {
+        await NftAsync(OfficeRouter, RouterRules($$"""
               chain pre {
                 type nat hook prerouting priority dstnat; policy accept;
                 iifname "wan" udp dport 5060 dnat to {{AnchorLan}}
                 iifname "wan" tcp dport 5060 dnat to {{AnchorLan}}
                 iifname "wan" udp dport {{media}} dnat to {{AnchorLan}}
               }
-              chain post {
-                type nat hook postrouting priority srcnat; policy accept;
-                oifname "wan" masquerade random
-              }
-            }
-            table ip filter {
-              chain forward {
-                type filter hook forward priority filter; policy drop;
-                ct state established,related accept
-                iifname "lan" oifname "wan" accept
-                ct status dnat accept
-              }
-            }
-            """);
-        await NftAsync(HomeRouter, """
-            table ip nat {
-              chain post {
-                type nat hook postrouting priority srcnat; policy accept;
-                oifname "wan" masquerade random
-              }
-            }
-            table ip filter {
-              chain forward {
-                type filter hook forward priority filter; policy drop;
-                ct state established,related accept
-                iifname "lan" oifname "wan" accept
-              }
-            }
-            """);
+            """, forwarded: "ct status dnat accept"));
+        await NftAsync(HomeRouter, RouterRules("", forwarded: ""));
         foreach (string router in new[] { OfficeRouter, HomeRouter })
         {
             string t = UdpTimeoutSeconds.ToString(CultureInfo.InvariantCulture);
             await Netns.ExecAsync(router, "sysctl", "-qw", $"net.netfilter.nf_conntrack_udp_timeout={t}", $"net.netfilter.nf_conntrack_udp_timeout_stream={t}");
         }
     }
+
+    /// <summary>
+    /// A home or office router: the LAN masqueraded to the WAN with random source ports, nothing in from the WAN but
+    /// replies (and what <paramref name="forwarded"/> lets through: the port forwards <paramref name="prerouting"/> makes).
+    /// </summary>
+    private static string RouterRules(string prerouting, string forwarded) => $$"""
+        table ip nat {
+        {{prerouting}}
+          chain post {
+            type nat hook postrouting priority srcnat; policy accept;
+            oifname "wan" masquerade random
+          }
+        }
+        table ip filter {
+          chain forward {
+            type filter hook forward priority filter; policy drop;
+            ct state established,related accept
+            iifname "lan" oifname "wan" accept
+            {{forwarded}}
+          }
+        }
+        """;
 
     private static async Task LinkAsync(string nsA, string a, string nsB, string b)
     {

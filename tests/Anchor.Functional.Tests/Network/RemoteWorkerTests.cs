@@ -28,7 +28,7 @@ public class RemoteWorkerTests
         Sipp.Result answered = await callee;
         Assert.True(caller.ExitCode == 0, "103 at home: " + caller.Output + pbx.Output);
         Assert.True(answered.ExitCode == 0, "101: " + answered.Output + pbx.Output);
-        await WaitAsync(() => Lab.FullCalls(pbx.Output, Lab.PcapPackets, Lab.PcapPackets) >= 1);
+        await Eventually.TrueAsync(() => Lab.FullCalls(pbx.Output, Lab.PcapPackets, Lab.PcapPackets) >= 1, TimeSpan.FromSeconds(5));
         Assert.True(Lab.FullCalls(pbx.Output, Lab.PcapPackets, Lab.PcapPackets) == 1, "RTP of 103 -> 101:\n" + pbx.Output);
 
         // 101 calls 103: 103 is offered the office's public address, and its media latches through the home NAT.
@@ -40,7 +40,7 @@ public class RemoteWorkerTests
         Sipp.Result remoteAnswered = await remote;
         Assert.True(dialling.ExitCode == 0, "101: " + dialling.Output + pbx.Output);
         Assert.True(remoteAnswered.ExitCode == 0, "103 at home: " + remoteAnswered.Output + pbx.Output);
-        await WaitAsync(() => Lab.FullCalls(pbx.Output, Lab.PcapPackets, Lab.PcapPackets) >= 2);
+        await Eventually.TrueAsync(() => Lab.FullCalls(pbx.Output, Lab.PcapPackets, Lab.PcapPackets) >= 2, TimeSpan.FromSeconds(5));
         Assert.True(Lab.FullCalls(pbx.Output, Lab.PcapPackets, Lab.PcapPackets) == 2, "RTP of 101 -> 103:\n" + pbx.Output);
 
         // 101 calls 102, both on the LAN: not anchored, each is given the other's own address.
@@ -61,14 +61,5 @@ public class RemoteWorkerTests
         Assert.True(to101 >= 3 * Lab.PcapPackets - 10, $"101 received {to101} RTP packets over three calls");
         Lab.NoLanAddressIn(atHome, "received at home");
         Assert.NotEmpty(Capture.Containing(atHome, $"c=IN IP4 {OfficeNetwork.OfficePublic}"));
-    }
-
-    private static async Task WaitAsync(Func<bool> condition)
-    {
-        DateTime end = DateTime.UtcNow.AddSeconds(5);
-        while (!condition() && DateTime.UtcNow < end)
-        {
-            await Task.Delay(100);
-        }
     }
 }

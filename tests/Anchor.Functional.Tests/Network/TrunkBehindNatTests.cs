@@ -35,7 +35,7 @@ public class TrunkBehindNatTests
         Assert.True(caller.ExitCode == 0, "101: " + caller.Output + pbx.Output + itsp.Output);
         Assert.True(called.ExitCode == 0, "UserC: " + called.Output + pbx.Output);
         await pbx.AssertLogAsync("outbound as 14085551212 through trunk itsp");
-        await WaitAsync(() => Lab.FullCalls(pbx.Output, Lab.PcapPackets, Lab.PcapPackets) >= 1, TimeSpan.FromSeconds(5));
+        await Eventually.TrueAsync(() => Lab.FullCalls(pbx.Output, Lab.PcapPackets, Lab.PcapPackets) >= 1, TimeSpan.FromSeconds(5));
         Assert.True(Lab.FullCalls(pbx.Output, Lab.PcapPackets, Lab.PcapPackets) == 1, "RTP of the outbound call:\n" + pbx.Output);
 
         // A minute with no call: three times the router's UDP timeout. Only the trunk's keep-alives hold the mapping the
@@ -51,7 +51,7 @@ public class TrunkBehindNatTests
         Assert.True(outside.ExitCode == 0, "UserC calling the DID after the idle minute: " + outside.Output + pbx.Output + itsp.Output);
         Assert.True(answered.ExitCode == 0, "101: " + answered.Output + pbx.Output);
         await pbx.AssertLogAsync($"INVITE from 15559876543 (DID {ItspKamailio.Did}) to 101: 1 contact(s)");
-        await WaitAsync(() => Lab.FullCalls(pbx.Output, Lab.PcapPackets, Lab.PcapPackets) >= 2, TimeSpan.FromSeconds(5));
+        await Eventually.TrueAsync(() => Lab.FullCalls(pbx.Output, Lab.PcapPackets, Lab.PcapPackets) >= 2, TimeSpan.FromSeconds(5));
         Assert.True(Lab.FullCalls(pbx.Output, Lab.PcapPackets, Lab.PcapPackets) == 2, "RTP of the inbound call:\n" + pbx.Output);
         Assert.True(itsp.Count("ITSP-REQUEST OPTIONS") + itsp.Count("ITSP-REQUEST REGISTER") >= 4, "the trunk's keep-alives:\n" + itsp.Output);
 
@@ -60,14 +60,5 @@ public class TrunkBehindNatTests
         Assert.True(Capture.Packets(seen).Count > 500, $"the capture saw {Capture.Packets(seen).Count} packets");
         Lab.NoLanAddressIn(seen, "seen on the Internet");
         Assert.NotEmpty(Capture.Containing(seen, $"c=IN IP4 {OfficeNetwork.OfficePublic}"));
-    }
-
-    private static async Task WaitAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        DateTime end = DateTime.UtcNow + timeout;
-        while (!condition() && DateTime.UtcNow < end)
-        {
-            await Task.Delay(100);
-        }
     }
 }
