@@ -221,35 +221,37 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
     /// </summary>
     private async Task TrunksChangedAsync(IReadOnlyList<Trunk> added, IReadOnlyList<Trunk> removed, IReadOnlyCollection<Trunk> all)
     {
-        foreach (Trunk gone in removed)
-        {
-            TrunkRegistration[] regs;
-            TrunkKeepAlive[] pings;
-            lock (_registrations)
-            {
-                regs = _registrations.Where(r => r.Trunk == gone).ToArray();
-                pings = _trunkKeepAlives.Where(k => k.Trunk == gone).ToArray();
-                _registrations.RemoveAll(r => r.Trunk == gone);
-                _trunkKeepAlives.RemoveAll(k => k.Trunk == gone);
-            }
-
-            foreach (TrunkKeepAlive k in pings)
-            {
-                k.Dispose();
-            }
-
-            foreach (TrunkRegistration r in regs)
-            {
-                await r.DisposeAsync().ConfigureAwait(false); // unregisters (Expires: 0) at the ITSP
-            }
-        }
-
+        await StopTrunksAsync(t => removed.Contains(t)).ConfigureAwait(false);
         foreach (Trunk t in added)
         {
             StartTrunk(t);
         }
 
-        _guard?.Trust(all.SelectMany(t => t.Options.ProxyAddresses.Append(t.Options.Proxy.EndPoint.Address)));
+        _guard?.Trust(all.SelectMany(t => t.Options.Hosts));
+    }
+
+    /// <summary>Stops the registrations (each unregisters, Expires: 0, while the transport still runs) and keep-alives of the trunks <paramref name="which"/> picks.</summary>
+    private async Task StopTrunksAsync(Predicate<Trunk> which)
+    {
+        TrunkRegistration[] registrations;
+        TrunkKeepAlive[] keepAlives;
+        lock (_registrations)
+        {
+            registrations = [.. _registrations.Where(r => which(r.Trunk))];
+            keepAlives = [.. _trunkKeepAlives.Where(k => which(k.Trunk))];
+            _registrations.RemoveAll(r => which(r.Trunk));
+            _trunkKeepAlives.RemoveAll(k => which(k.Trunk));
+        }
+
+        foreach (TrunkKeepAlive k in keepAlives)
+        {
+            k.Dispose();
+        }
+
+        foreach (TrunkRegistration r in registrations)
+        {
+            await r.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync().ConfigureAwait(false);
@@ -263,25 +265,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
             await Task.Delay(200).ConfigureAwait(false); // let the BYEs leave
         }
 
-        TrunkRegistration[] registrations;
-        TrunkKeepAlive[] keepAlives;
-        lock (_registrations)
-        {
-            registrations = [.. _registrations];
-            keepAlives = [.. _trunkKeepAlives];
-            _registrations.Clear();
-            _trunkKeepAlives.Clear();
-        }
-
-        foreach (TrunkRegistration r in registrations)
-        {
-            await r.DisposeAsync().ConfigureAwait(false); // unregister while the transport still runs
-        }
-
-        foreach (TrunkKeepAlive k in keepAlives)
-        {
-            k.Dispose();
-        }
+        await StopTrunksAsync(_ => true).ConfigureAwait(false);
 
         _keepAlive?.Dispose();
         _keepAlive = null;

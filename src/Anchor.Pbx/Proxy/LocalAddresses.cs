@@ -56,10 +56,13 @@ public sealed class LocalAddresses
     public LocalNetworks Networks { get; }
 
     /// <summary>Whether <paramref name="remote"/> is reached through the office router (outside the local networks, an external address set).</summary>
-    public bool ThroughRouter(IPAddress remote) => _external is not null && !Networks.Contains(remote);
+    public bool ThroughRouter(IPAddress remote) => Beyond(_external, remote) is not null;
 
     /// <summary>The address for SDP toward <paramref name="remote"/> when it is beyond the router; null when it is not.</summary>
-    public IPAddress? MediaThroughRouter(IPAddress remote) => MediaExternal is { } m && !Networks.Contains(remote) ? m : null;
+    public IPAddress? MediaThroughRouter(IPAddress remote) => Beyond(MediaExternal, remote);
+
+    /// <summary><paramref name="external"/> when there is one and <paramref name="remote"/> is outside the office's networks; else null.</summary>
+    private IPAddress? Beyond(IPAddress? external, IPAddress remote) => external is not null && !Networks.Contains(remote) ? external : null;
 
     /// <summary>The listening end point to name for traffic with <paramref name="remote"/> over <paramref name="transport"/>.</summary>
     public IPEndPoint For(TransportKind transport, IPEndPoint remote)
@@ -74,7 +77,7 @@ public sealed class LocalAddresses
         }
 
         IPAddress ip = bound.EndPoint.Address;
-        if (_external is { } external && !Networks.Contains(remote.Address))
+        if (Beyond(_external, remote.Address) is { } external)
         {
             ip = external; // the router forwards the same port to Anchor
         }

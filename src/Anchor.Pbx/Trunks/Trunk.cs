@@ -15,6 +15,9 @@ public sealed record TrunkOptions
     /// <summary>Every address the ITSP's proxy resolved to: requests from these are the ITSP's.</summary>
     public IReadOnlyList<IPAddress> ProxyAddresses { get; init; } = [];
 
+    /// <summary>The hosts the ITSP's traffic comes from (its proxy and what it resolved to): exempt from the rate limits.</summary>
+    public IEnumerable<IPAddress> Hosts => ProxyAddresses.Append(Proxy.EndPoint.Address);
+
     /// <summary>The ITSP's domain: Request-URIs are sip:NUMBER@Domain, the account is sip:Username@Domain.</summary>
     public required string Domain { get; init; }
 

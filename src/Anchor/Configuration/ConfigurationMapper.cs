@@ -142,7 +142,7 @@ public static class ConfigurationMapper
             RequestsPerSecondPerSource = sec.RequestsPerSecondPerSource,
 
             // All of an ITSP's traffic comes from its proxy: never rate-limit or ban it (it still only gets its DIDs).
-            TrustedHosts = trunks.SelectMany(t => t.ProxyAddresses.Append(t.Proxy.EndPoint.Address)).ToHashSet(),
+            TrustedHosts = trunks.SelectMany(t => t.Hosts).ToHashSet(),
         };
 
         MediaRelayOptions? relay = null;
