@@ -40,18 +40,7 @@ HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicati
 builder.Configuration.Sources.Clear();
 if (configFile is not null)
 {
-    // Watched: an edit is read again (below). A file that does not parse then is the reload's error, never a crash.
-    string full = Path.GetFullPath(configFile);
-    bool loaded = false;
-    builder.Configuration.AddJsonFile(source =>
-    {
-        source.FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(full)!);
-        source.Path = Path.GetFileName(full);
-        source.Optional = false;
-        source.ReloadOnChange = true;
-        source.OnLoadException = context => context.Ignore = loaded;
-    });
-    loaded = true;
+    builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false); // watched below
 }
 
 builder.Configuration.AddEnvironmentVariables("Anchor__");
@@ -236,7 +225,11 @@ using var hangup = System.Runtime.InteropServices.PosixSignalRegistration.Create
     _ = Task.Run(() => ReloadAsync("SIGHUP"));
 });
 using var settle = new Timer(_ => _ = ReloadAsync("the file changed"));
-using IDisposable watch = Microsoft.Extensions.Primitives.ChangeToken.OnChange(((IConfiguration)builder.Configuration).GetReloadToken,
+// The file's time and size are looked at once a second. Not inotify: the framework's reload-on-change watches the
+// file's folder and every folder under it, so with the database beside the file (data/) every write of a call record
+// or a registration was an event to read and stat; a watch of the folder alone still sees the database's writes when
+// it sits in the same folder.
+using Timer? watch = configFile is null ? null : ConfigWatch(Path.GetFullPath(configFile),
     () => settle.Change(TimeSpan.FromMilliseconds(500), Timeout.InfiniteTimeSpan));
 
 try
@@ -250,3 +243,23 @@ catch (InvalidOperationException e) when (e.InnerException is System.Net.Sockets
 }
 
 return 0;
+
+static Timer ConfigWatch(string file, Action changed)
+{
+    static (DateTime, long) Look(string file)
+    {
+        var info = new FileInfo(file);
+        return info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, -1);
+    }
+
+    (DateTime, long) seen = Look(file);
+    return new Timer(_ =>
+    {
+        (DateTime, long) now = Look(file);
+        if (now != seen)
+        {
+            seen = now;
+            changed();
+        }
+    }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+}

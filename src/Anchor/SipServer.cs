@@ -91,7 +91,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         StartedAt = time.GetUtcNow();
 
         // One clock, one timer queue for every timer in Anchor: transactions, calls, keep-alives, purges, the heartbeat.
-        _timers = new SipTimerQueue(time);
+        _timers = new SipTimerQueue(time, TimeSpan.FromMilliseconds(10)); // expiries up to 10 ms late, one wake-up for all of them
         _location = new LocationService(new SqlLocationStore(_config.StorageConnectionString, _config.StorageProvider), time, _loggers.CreateLogger("Anchor.Location"), _timers);
         _transport = new SipTransportLayer(new SipTransportOptions { ServerHeader = options.ServerHeader, UdpFastPath = _config.UdpFastPath }, time, _loggers.CreateLogger("Anchor.Sip.Transport"))
         {

@@ -4,7 +4,10 @@ namespace Anchor.Sip.Transactions;
 /// The one timer mechanism of the stack: a priority queue of (due time, target, timer id, generation) behind a single
 /// <see cref="ITimer"/> armed for the earliest entry. Nothing is cancelled in the queue: a target re-arming a timer bumps
 /// its generation and ignores the stale expiry (no allocation, no search). Runs on <see cref="TimeProvider"/>, so tests
-/// drive every transaction timer with a fake clock.
+/// drive every transaction timer with a fake clock. A <c>resolution</c> lets expiries run up to that much late so that
+/// under load one wake-up serves every timer due within it (the host uses 10 ms: at thousands of transactions a second,
+/// each with its own retransmission and linger timers, that is at most 100 wake-ups a second instead of one per
+/// expiry, each a timer-thread hop and a thread-pool hop).
 /// </summary>
 public sealed class SipTimerQueue : IDisposable
 {
@@ -12,12 +15,15 @@ public sealed class SipTimerQueue : IDisposable
     private readonly PriorityQueue<Entry, long> _queue = new();
     private readonly Lock _lock = new();
     private readonly ITimer _timer;
+    private readonly long _slack;
     private long _armedFor = long.MaxValue;
     private bool _disposed;
 
-    public SipTimerQueue(TimeProvider time)
+    public SipTimerQueue(TimeProvider time, TimeSpan resolution = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(resolution, TimeSpan.Zero);
         _time = time;
+        _slack = (long)(resolution.TotalSeconds * time.TimestampFrequency);
         _timer = time.CreateTimer(_ => Fire(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -47,7 +53,7 @@ public sealed class SipTimerQueue : IDisposable
             }
 
             _queue.Enqueue(new Entry(target, timer, generation), due);
-            if (due < _armedFor)
+            if (due < _armedFor - _slack) // an armed wake-up within the resolution after it serves it too
             {
                 _armedFor = due;
                 Arm(due, now);
@@ -92,8 +98,9 @@ public sealed class SipTimerQueue : IDisposable
 
                 if (due > now)
                 {
-                    _armedFor = due;
-                    Arm(due, now);
+                    long at = Math.Max(due, now + _slack);
+                    _armedFor = at;
+                    Arm(at, now);
                     return;
                 }
 
