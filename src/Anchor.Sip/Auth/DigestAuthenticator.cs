@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -18,8 +19,9 @@ public sealed class DigestAuthenticator
     private const int NonceBytes = 8 + 8 + 16;
 
     private readonly byte[] _secret;
+    private readonly byte[] _realm;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, NonceUse> _uses = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, NonceUse> _uses = new();
 
     // ConcurrentDictionary.Count takes every lock of the table: counted here instead, once per nonce added or dropped.
     private int _useCount;
@@ -45,6 +47,7 @@ public sealed class DigestAuthenticator
     public DigestAuthenticator(string realm, DigestOptions? options = null, TimeProvider? time = null, Func<SipUri, bool>? servedUri = null)
     {
         Realm = realm;
+        _realm = Encoding.UTF8.GetBytes(realm);
         _servedUri = servedUri;
         Options = options ?? new DigestOptions();
         _time = time ?? TimeProvider.System;
@@ -98,7 +101,7 @@ public sealed class DigestAuthenticator
                 continue;
             }
 
-            if (string.Equals(p!.Realm, Realm, StringComparison.Ordinal))
+            if (p!.TryGet("realm"u8, out ReadOnlySpan<byte> realm) && realm.SequenceEqual(_realm))
             {
                 creds = p;
                 break;
@@ -110,65 +113,83 @@ public sealed class DigestAuthenticator
             return new(DigestOutcome.Missing, null, null);
         }
 
-        if (creds.Username is null || creds.Nonce is null || creds.Uri is null || creds.Response is null)
+        if (!creds.TryGet("username"u8, out ReadOnlySpan<byte> userBytes) || !creds.TryGet("nonce"u8, out ReadOnlySpan<byte> nonce)
+            || !creds.TryGet("uri"u8, out ReadOnlySpan<byte> uri) || !creds.TryGet("response"u8, out ReadOnlySpan<byte> response))
         {
             return new(DigestOutcome.Malformed, null, "Digest credentials lack username, nonce, uri or response");
         }
 
-        if (!DigestAlgorithms.TryParse(creds.Algorithm, out DigestAlgorithm algorithm) || !Options.Algorithms.Contains(algorithm))
+        string username = Encoding.UTF8.GetString(userBytes);
+        DigestAlgorithm algorithm = DigestAlgorithm.Md5; // absent means MD5 (RFC 2617 §3.2.1)
+        if (creds.TryGet("algorithm"u8, out ReadOnlySpan<byte> alg))
         {
-            return new(DigestOutcome.Rejected, creds.Username, "Unsupported algorithm");
+            if (Ascii.EqualsIgnoreCase(alg, "SHA-256"u8))
+            {
+                algorithm = DigestAlgorithm.Sha256;
+            }
+            else if (!Ascii.EqualsIgnoreCase(alg, "MD5"u8))
+            {
+                return new(DigestOutcome.Rejected, username, "Unsupported algorithm");
+            }
         }
 
-        bool hasQop = creds.Qop is not null;
+        if (!Options.Algorithms.Contains(algorithm))
+        {
+            return new(DigestOutcome.Rejected, username, "Unsupported algorithm");
+        }
+
+        bool hasQop = creds.TryGet("qop"u8, out ReadOnlySpan<byte> qop);
+        ReadOnlySpan<byte> ncText = default, cnonce = default;
         uint nc = 0;
         if (hasQop)
         {
-            if (!creds.Qop!.Equals("auth", StringComparison.OrdinalIgnoreCase) || creds.Cnonce is null || creds.NonceCount is not { Length: 8 }
-                || !uint.TryParse(creds.NonceCount, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out nc) || nc == 0)
+            if (!Ascii.EqualsIgnoreCase(qop, "auth"u8) || !creds.TryGet("cnonce"u8, out cnonce) || !creds.TryGet("nc"u8, out ncText)
+                || ncText.Length != 8 || !Utf8Parser.TryParse(ncText, out nc, out int used, 'x') || used != 8 || nc == 0)
             {
-                return new(DigestOutcome.Malformed, creds.Username, "Bad qop, nc or cnonce");
+                return new(DigestOutcome.Malformed, username, "Bad qop, nc or cnonce");
             }
         }
         else if (!Options.AllowWithoutQop)
         {
-            return new(DigestOutcome.Rejected, creds.Username, "qop required");
+            return new(DigestOutcome.Rejected, username, "qop required");
         }
 
-        NonceState nonceState = CheckNonce(creds.Nonce, out long issuedAt);
+        NonceState nonceState = CheckNonce(nonce, out long issuedAt);
         if (nonceState == NonceState.Forged)
         {
-            return new(DigestOutcome.Rejected, creds.Username, "Unknown nonce");
+            return new(DigestOutcome.Rejected, username, "Unknown nonce");
         }
 
-        if (!UriMatches(creds.Uri, request))
+        if (!UriMatches(uri, request))
         {
-            return new(DigestOutcome.Rejected, creds.Username, $"Digest uri {creds.Uri} names neither the Request-URI nor this server");
+            return new(DigestOutcome.Rejected, username, $"Digest uri {Encoding.UTF8.GetString(uri)} names neither the Request-URI nor this server");
         }
 
         // Unknown users are checked against a random password: same work, same outcome as a wrong password.
-        string? password = passwordOf(creds.Username);
-        string ha1 = DigestAlgorithms.Ha1(algorithm, creds.Username, Realm, password ?? _dummyPassword);
-        string expected = DigestAlgorithms.Response(algorithm, ha1, creds.Nonce, creds.NonceCount, creds.Cnonce,
-            hasQop ? "auth" : null, Encoding.ASCII.GetString(request.MethodBytes), creds.Uri);
-        bool match = CryptographicOperations.FixedTimeEquals(
-            Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(creds.Response.ToLowerInvariant()));
+        string? password = passwordOf(username);
+        Span<byte> ha1 = stackalloc byte[DigestAlgorithms.MaxHex];
+        int n1 = DigestAlgorithms.Ha1Hex(algorithm, userBytes, _realm, password ?? _dummyPassword, ha1);
+        Span<byte> expected = stackalloc byte[DigestAlgorithms.MaxHex];
+        int n = DigestAlgorithms.ResponseHex(algorithm, ha1[..n1], nonce, ncText, cnonce, hasQop, request.MethodBytes, uri, expected);
+        Span<byte> given = stackalloc byte[DigestAlgorithms.MaxHex];
+        bool match = response.Length == n && Ascii.ToLower(response, given, out _) == System.Buffers.OperationStatus.Done
+            && CryptographicOperations.FixedTimeEquals(expected[..n], given[..n]);
         if (!match || password is null)
         {
-            return new(DigestOutcome.Rejected, creds.Username, password is null ? "Unknown user" : "Wrong password");
+            return new(DigestOutcome.Rejected, username, password is null ? "Unknown user" : "Wrong password");
         }
 
         if (nonceState == NonceState.Expired)
         {
-            return new(DigestOutcome.Stale, creds.Username, "Nonce expired");
+            return new(DigestOutcome.Stale, username, "Nonce expired");
         }
 
-        if (hasQop && !RecordNonceCount(creds.Nonce, nc, issuedAt))
+        if (hasQop && !RecordNonceCount(nc, issuedAt))
         {
-            return new(DigestOutcome.Stale, creds.Username, "Nonce count replayed");
+            return new(DigestOutcome.Stale, username, "Nonce count replayed");
         }
 
-        return new(DigestOutcome.Authenticated, creds.Username, null);
+        return new(DigestOutcome.Authenticated, username, null);
     }
 
     private enum NonceState
@@ -182,24 +203,25 @@ public sealed class DigestAuthenticator
     {
         Span<byte> n = stackalloc byte[NonceBytes];
         BinaryPrimitives.WriteInt64BigEndian(n, NextStamp());
-        RandomNumberGenerator.Fill(n.Slice(8, 8));
+        Random8(n.Slice(8, 8));
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(_secret, n[..16], mac);
+        Mac(n[..16], mac);
         mac[..16].CopyTo(n[16..]);
         return System.Buffers.Text.Base64Url.EncodeToString(n); // RFC 4648 §5, unpadded: one string
     }
 
-    private NonceState CheckNonce(string nonce, out long issuedAt)
+    private NonceState CheckNonce(ReadOnlySpan<byte> nonce, out long issuedAt)
     {
         issuedAt = 0;
         Span<byte> n = stackalloc byte[NonceBytes + 3];
-        if (nonce.Length > 64 || !System.Buffers.Text.Base64Url.TryDecodeFromChars(nonce, n, out int len) || len != NonceBytes)
+        if (nonce.Length > 64 || System.Buffers.Text.Base64Url.DecodeFromUtf8(nonce, n, out _, out int len) != System.Buffers.OperationStatus.Done
+            || len != NonceBytes)
         {
             return NonceState.Forged;
         }
 
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(_secret, n[..16], mac);
+        Mac(n[..16], mac);
         if (!CryptographicOperations.FixedTimeEquals(mac[..16], n.Slice(16, 16)))
         {
             return NonceState.Forged;
@@ -210,12 +232,53 @@ public sealed class DigestAuthenticator
         return age < 0 || age > Options.NonceLifetime.TotalMilliseconds ? NonceState.Expired : NonceState.Fresh;
     }
 
-    /// <summary>RFC 7616 §3.4.5: each nonce-count is accepted once and must grow. A nonce not in the table is accepted only at nc=1.</summary>
-    private bool RecordNonceCount(string nonce, uint nc, long issuedAt)
+    // One HMAC object per thread with the secret set (a one-shot HMAC through the platform's library sets up the key
+    // and a context each time: 3.2 µs here against 1.3 µs), and the nonces' random bytes drawn 512 at a time.
+    [ThreadStatic]
+    private static (DigestAuthenticator Owner, IncrementalHash Hmac)? t_mac;
+
+    [ThreadStatic]
+    private static byte[]? t_random;
+
+    [ThreadStatic]
+    private static int t_randomUsed;
+
+    private void Mac(ReadOnlySpan<byte> data, Span<byte> mac)
+    {
+        if (t_mac is not { } m || !ReferenceEquals(m.Owner, this))
+        {
+            t_mac?.Hmac.Dispose();
+            m = (this, IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _secret));
+            t_mac = m;
+        }
+
+        m.Hmac.AppendData(data);
+        m.Hmac.GetHashAndReset(mac);
+    }
+
+    private static void Random8(Span<byte> into)
+    {
+        byte[] pool = t_random ??= new byte[512];
+        if (t_randomUsed == 0 || t_randomUsed + into.Length > pool.Length)
+        {
+            RandomNumberGenerator.Fill(pool);
+            t_randomUsed = 0;
+        }
+
+        pool.AsSpan(t_randomUsed, into.Length).CopyTo(into);
+        pool.AsSpan(t_randomUsed, into.Length).Clear();
+        t_randomUsed += into.Length;
+    }
+
+    /// <summary>
+    /// RFC 7616 §3.4.5: each nonce-count is accepted once and must grow. A nonce not in the table is accepted only at nc=1.
+    /// Nonces are known by their issue stamp, unique to each (strictly increasing) and covered by the MAC.
+    /// </summary>
+    private bool RecordNonceCount(uint nc, long issuedAt)
     {
         while (true)
         {
-            if (_uses.TryGetValue(nonce, out NonceUse? use))
+            if (_uses.TryGetValue(issuedAt, out NonceUse? use))
             {
                 lock (use)
                 {
@@ -245,7 +308,7 @@ public sealed class DigestAuthenticator
                 }
             }
 
-            if (_uses.TryAdd(nonce, new NonceUse { HighestCount = 1, IssuedAt = issuedAt }))
+            if (_uses.TryAdd(issuedAt, new NonceUse { HighestCount = 1 }))
             {
                 Interlocked.Increment(ref _useCount);
                 return true;
@@ -260,7 +323,7 @@ public sealed class DigestAuthenticator
         RaiseForgotten(cutoff);
         foreach (var kv in _uses)
         {
-            if (kv.Value.IssuedAt < cutoff && _uses.TryRemove(kv))
+            if (kv.Key < cutoff && _uses.TryRemove(kv))
             {
                 Interlocked.Decrement(ref _useCount);
             }
@@ -268,12 +331,12 @@ public sealed class DigestAuthenticator
 
         if (Volatile.Read(ref _useCount) >= Options.MaxTrackedNonces)
         {
-            long[] issued = _uses.Values.Select(u => u.IssuedAt).Order().ToArray();
+            long[] issued = _uses.Keys.Order().ToArray();
             long median = issued[issued.Length / 2];
             RaiseForgotten(median);
             foreach (var kv in _uses)
             {
-                if (kv.Value.IssuedAt <= median && _uses.TryRemove(kv))
+                if (kv.Key <= median && _uses.TryRemove(kv))
                 {
                     Interlocked.Decrement(ref _useCount);
                 }
@@ -309,15 +372,14 @@ public sealed class DigestAuthenticator
     /// designates this server in another way is accepted too. The response was computed over the uri as the client
     /// sent it either way, and replays are closed by the nonce count, so nothing is given away.
     /// </summary>
-    private bool UriMatches(string digestUri, SipMessage request)
+    private bool UriMatches(ReadOnlySpan<byte> digestUri, SipMessage request)
     {
-        ReadOnlySpan<byte> ruri = request[request.RequestUriSegment];
-        if (Encoding.UTF8.GetByteCount(digestUri) == ruri.Length && Encoding.UTF8.GetString(ruri) == digestUri)
+        if (digestUri.SequenceEqual(request[request.RequestUriSegment]))
         {
             return true;
         }
 
-        if (!SipUri.TryParse(Encoding.UTF8.GetBytes(digestUri), out SipUri d))
+        if (!SipUri.TryParse(digestUri.ToArray(), out SipUri d))
         {
             return false;
         }
@@ -334,6 +396,5 @@ public sealed class DigestAuthenticator
     private sealed class NonceUse
     {
         public uint HighestCount;
-        public long IssuedAt;
     }
 }

@@ -6,11 +6,21 @@ namespace Anchor.Sip.Auth;
 
 /// <summary>
 /// The auth-params of a Digest challenge or credentials (RFC 3261 §25.1, RFC 2617 §3.2): <c>Digest name=value, name="value", ...</c>.
-/// Strings are created here: authentication runs once per request at most, not on the proxy's hot path.
+/// One copy of the header value holds every name and value (quoted values unescaped in place); the verifier reads
+/// them as bytes, and a string is made only when a property asks for one.
 /// </summary>
 public sealed class DigestParameters
 {
-    private readonly Dictionary<string, string> _values = new(StringComparer.OrdinalIgnoreCase);
+    private readonly byte[] _raw;
+    private readonly (Segment Name, Segment Value)[] _items;
+    private readonly int _count;
+
+    private DigestParameters(byte[] raw, (Segment, Segment)[] items, int count)
+    {
+        _raw = raw;
+        _items = items;
+        _count = count;
+    }
 
     public string? Username => Get("username");
 
@@ -32,9 +42,36 @@ public sealed class DigestParameters
 
     public string? NonceCount => Get("nc");
 
-    public bool Stale => string.Equals(Get("stale"), "true", StringComparison.OrdinalIgnoreCase);
+    public bool Stale => TryGet("stale"u8, out ReadOnlySpan<byte> v) && Ascii.EqualsIgnoreCase(v, "true"u8);
 
-    public string? Get(string name) => _values.TryGetValue(name, out string? v) ? v : null;
+    public string? Get(string name)
+    {
+        Span<byte> n = stackalloc byte[64];
+        if (name.Length > n.Length)
+        {
+            return null;
+        }
+
+        int len = Encoding.ASCII.GetBytes(name, n);
+        return TryGet(n[..len], out ReadOnlySpan<byte> v) ? Encoding.UTF8.GetString(v) : null;
+    }
+
+    /// <summary>The value of the parameter named <paramref name="name"/> (ASCII, any case), unquoted and unescaped; the last one if repeated.</summary>
+    public bool TryGet(ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
+    {
+        for (int i = _count - 1; i >= 0; i--)
+        {
+            (Segment n, Segment v) = _items[i];
+            if (Ascii.EqualsIgnoreCase(_raw.AsSpan(n.Offset, n.Length), name))
+            {
+                value = _raw.AsSpan(v.Offset, v.Length);
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
 
     /// <summary>Parses a header value. False when the scheme is not Digest or the parameter list is malformed.</summary>
     public static bool TryParse(ReadOnlySpan<byte> value, out DigestParameters? result)
@@ -46,25 +83,25 @@ public sealed class DigestParameters
             return false;
         }
 
-        var p = new DigestParameters();
-        ReadOnlySpan<byte> list = value[7..];
+        byte[] raw = value[7..].ToArray();
+        var items = new (Segment, Segment)[12];
+        int count = 0;
         int pos = 0;
-        while (ListSplitter.Next(list, ref pos, out Segment item, out bool empty))
+        while (ListSplitter.Next(raw, ref pos, out Segment item, out bool empty))
         {
             if (empty)
             {
                 return false;
             }
 
-            ReadOnlySpan<byte> s = list.Slice(item.Offset, item.Length);
-            var r = new SipReader(s);
+            var r = new SipReader(raw.AsSpan(item.Offset, item.Length));
             Segment name = r.ReadToken();
             if (name.IsEmpty || !r.TryConsumeSeparator((byte)'='))
             {
                 return false;
             }
 
-            string v;
+            Segment v;
             if (r.Peek == '"')
             {
                 if (!r.TryReadQuoted(out Segment q))
@@ -72,7 +109,7 @@ public sealed class DigestParameters
                     return false;
                 }
 
-                v = UnescapeQuoted(s.Slice(q.Offset, q.Length));
+                v = Unescape(raw, new Segment(item.Offset + q.Offset, q.Length));
             }
             else
             {
@@ -82,7 +119,7 @@ public sealed class DigestParameters
                     return false;
                 }
 
-                v = Encoding.UTF8.GetString(s.Slice(t.Offset, t.Length));
+                v = new Segment(item.Offset + t.Offset, t.Length);
             }
 
             r.SkipLws();
@@ -91,21 +128,28 @@ public sealed class DigestParameters
                 return false;
             }
 
-            p._values[Encoding.ASCII.GetString(s.Slice(name.Offset, name.Length))] = v;
+            if (count == items.Length)
+            {
+                Array.Resize(ref items, count * 2);
+            }
+
+            items[count++] = (new Segment(item.Offset + name.Offset, name.Length), v);
         }
 
-        result = p;
+        result = new DigestParameters(raw, items, count);
         return true;
     }
 
-    private static string UnescapeQuoted(ReadOnlySpan<byte> s)
+    /// <summary>Removes quoted-pair backslashes in place (the text only shrinks); the segment of what is left.</summary>
+    private static Segment Unescape(byte[] raw, Segment quoted)
     {
+        Span<byte> s = raw.AsSpan(quoted.Offset, quoted.Length);
         if (s.IndexOf((byte)'\\') < 0)
         {
-            return Encoding.UTF8.GetString(s);
+            return quoted;
         }
 
-        var b = new List<byte>(s.Length);
+        int w = 0;
         for (int i = 0; i < s.Length; i++)
         {
             if (s[i] == '\\' && i + 1 < s.Length)
@@ -113,10 +157,10 @@ public sealed class DigestParameters
                 i++;
             }
 
-            b.Add(s[i]);
+            s[w++] = s[i];
         }
 
-        return Encoding.UTF8.GetString(b.ToArray());
+        return new Segment(quoted.Offset, w);
     }
 
     /// <summary>Quotes a value for a header (RFC 3261 quoted-string): backslash and quote escaped.</summary>

@@ -159,4 +159,30 @@ public class DigestTests
             "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", "auth", "GET", "/dir/index.html");
         Assert.Equal("753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1", r);
     }
+
+    [Fact]
+    public void Parameters_are_read_unquoted_and_unescaped_by_name_in_any_case_the_last_of_a_repeated_one()
+    {
+        Assert.True(DigestParameters.TryParse("Digest USERNAME=\"a\\\"b\\\\c\", realm=pbx.test, nc=00000001, realm=\"other\", qop=auth"u8, out DigestParameters? p));
+        Assert.Equal("a\"b\\c", p!.Username);
+        Assert.Equal("other", p.Realm);
+        Assert.Equal("00000001", p.NonceCount);
+        Assert.True(p.TryGet("QOP"u8, out ReadOnlySpan<byte> qop) && qop.SequenceEqual("auth"u8));
+        Assert.Null(p.Opaque);
+        Assert.False(DigestParameters.TryParse("Basic dXNlcjpwYXNz"u8, out _));
+        Assert.False(DigestParameters.TryParse("Digest username=\"unterminated"u8, out _));
+    }
+
+    [Fact]
+    public void A_response_in_upper_case_hex_is_the_same_response_and_one_of_another_length_is_wrong()
+    {
+        var auth = new DigestAuthenticator(Realm);
+        string authz = Answer(new DigestClient("101", "s3cret-101"), Challenge(auth));
+        string response = System.Text.RegularExpressions.Regex.Match(authz, "response=\"([0-9a-f]+)\"").Groups[1].Value;
+        Assert.Equal(DigestOutcome.Authenticated, auth.Verify(Parse(Register(authz.Replace(response, response.ToUpperInvariant(), StringComparison.Ordinal))), false, Passwords).Outcome);
+
+        string other = Answer(new DigestClient("101", "s3cret-101"), Challenge(auth));
+        string r2 = System.Text.RegularExpressions.Regex.Match(other, "response=\"([0-9a-f]+)\"").Groups[1].Value;
+        Assert.Equal(DigestOutcome.Rejected, auth.Verify(Parse(Register(other.Replace(r2, r2 + "00", StringComparison.Ordinal))), false, Passwords).Outcome);
+    }
 }
