@@ -20,6 +20,10 @@ public sealed class SqlLocationStore : ILocationStore
     private readonly DbConnection _db;
     private readonly Lock _lock = new();
 
+    // Made once and kept: a command keeps its prepared statement, so a batch does not parse its SQL again.
+    private readonly DbCommand _upsert;
+    private readonly DbCommand _delete;
+
     public SqlLocationStore(string connectionString, StorageProvider provider = StorageProvider.Sqlite)
     {
         _db = Database.Open(provider, connectionString);
@@ -31,6 +35,9 @@ public sealed class SqlLocationStore : ILocationStore
               transport TEXT NOT NULL, ip TEXT NOT NULL, port BIGINT NOT NULL, q BIGINT NOT NULL,
               instance TEXT NULL, user_agent TEXT NULL, PRIMARY KEY (aor, contact));
             """);
+        _upsert = Database.Command(_db, null, Upsert, ("@aor", null), ("@contact", null), ("@exp", null), ("@cid", null), ("@cseq", null),
+            ("@tr", null), ("@ip", null), ("@port", null), ("@q", null), ("@inst", null), ("@ua", null));
+        _delete = Database.Command(_db, null, "DELETE FROM location WHERE aor=@aor AND contact=@contact", ("@aor", null), ("@contact", null));
     }
 
     public IReadOnlyList<Binding> LoadAll()
@@ -56,9 +63,9 @@ public sealed class SqlLocationStore : ILocationStore
         lock (_lock)
         {
             using DbTransaction tx = _db.BeginTransaction();
-            using DbCommand upsert = Database.Command(_db, tx, Upsert, ("@aor", null), ("@contact", null), ("@exp", null), ("@cid", null), ("@cseq", null),
-                ("@tr", null), ("@ip", null), ("@port", null), ("@q", null), ("@inst", null), ("@ua", null));
-            using DbCommand delete = Database.Command(_db, tx, "DELETE FROM location WHERE aor=@aor AND contact=@contact", ("@aor", null), ("@contact", null));
+            DbCommand upsert = _upsert, delete = _delete;
+            upsert.Transaction = tx;
+            delete.Transaction = tx;
             foreach (var (aor, contact, b) in changes)
             {
                 if (b is null)
@@ -99,6 +106,8 @@ public sealed class SqlLocationStore : ILocationStore
     {
         lock (_lock)
         {
+            _upsert.Dispose();
+            _delete.Dispose();
             _db.Dispose();
         }
     }

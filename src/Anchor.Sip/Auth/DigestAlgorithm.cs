@@ -34,10 +34,10 @@ public static class DigestAlgorithms
     /// <summary>Lower-case hex of H(data), as the digest response expects.</summary>
     public static string Hash(DigestAlgorithm a, string data)
     {
-        IncrementalHash h = Start(a);
-        Append(h, data);
+        var input = new Joined(stackalloc byte[512]);
+        input.AddUtf8(data);
         Span<byte> hex = stackalloc byte[MaxHex];
-        return Encoding.ASCII.GetString(hex[..FinishHex(h, hex)]);
+        return Encoding.ASCII.GetString(hex[..input.HexOf(a, hex)]);
     }
 
     /// <summary>RFC 7616 §3.4.1 / RFC 2617 §3.2.2.1: request-digest with qop=auth, or the RFC 2069 form without qop.</summary>
@@ -62,39 +62,80 @@ public static class DigestAlgorithms
     internal static int ResponseHex(DigestAlgorithm a, ReadOnlySpan<byte> ha1, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> nc,
         ReadOnlySpan<byte> cnonce, bool qop, ReadOnlySpan<byte> method, ReadOnlySpan<byte> uri, Span<byte> hex)
     {
-        IncrementalHash h = Start(a);
-        h.AppendData(method);
-        h.AppendData(":"u8);
-        h.AppendData(uri);
+        // Each hash's input is written out whole and hashed in one call: every call into the library has its own cost.
+        var input = new Joined(stackalloc byte[512]);
+        input.Add(method);
+        input.Add(":"u8);
+        input.Add(uri);
         Span<byte> ha2 = stackalloc byte[MaxHex];
-        int n2 = FinishHex(h, ha2);
+        int n2 = input.HexOf(a, ha2);
 
-        h.AppendData(ha1);
-        h.AppendData(":"u8);
-        h.AppendData(nonce);
-        h.AppendData(":"u8);
+        input.Clear();
+        input.Add(ha1);
+        input.Add(":"u8);
+        input.Add(nonce);
+        input.Add(":"u8);
         if (qop)
         {
-            h.AppendData(nc);
-            h.AppendData(":"u8);
-            h.AppendData(cnonce);
-            h.AppendData(":auth:"u8);
+            input.Add(nc);
+            input.Add(":"u8);
+            input.Add(cnonce);
+            input.Add(":auth:"u8);
         }
 
-        h.AppendData(ha2[..n2]);
-        return FinishHex(h, hex);
+        input.Add(ha2[..n2]);
+        return input.HexOf(a, hex);
     }
 
     /// <summary>HA1 = H(username:realm:password) in hex into <paramref name="hex"/>.</summary>
     internal static int Ha1Hex(DigestAlgorithm a, ReadOnlySpan<byte> username, ReadOnlySpan<byte> realm, string password, Span<byte> hex)
     {
-        IncrementalHash h = Start(a);
-        h.AppendData(username);
-        h.AppendData(":"u8);
-        h.AppendData(realm);
-        h.AppendData(":"u8);
-        Append(h, password);
-        return FinishHex(h, hex);
+        var input = new Joined(stackalloc byte[512]);
+        input.Add(username);
+        input.Add(":"u8);
+        input.Add(realm);
+        input.Add(":"u8);
+        input.AddUtf8(password);
+        return input.HexOf(a, hex);
+    }
+
+    /// <summary>Bytes written one after the other into a stack buffer, moved to the heap only past its size.</summary>
+    private ref struct Joined(Span<byte> buffer)
+    {
+        private Span<byte> _buffer = buffer;
+        private int _length;
+
+        public void Add(ReadOnlySpan<byte> part)
+        {
+            Room(part.Length);
+            part.CopyTo(_buffer[_length..]);
+            _length += part.Length;
+        }
+
+        public void AddUtf8(string text)
+        {
+            Room(Encoding.UTF8.GetMaxByteCount(text.Length));
+            _length += Encoding.UTF8.GetBytes(text, _buffer[_length..]);
+        }
+
+        public void Clear() => _length = 0;
+
+        public readonly int HexOf(DigestAlgorithm a, Span<byte> hex)
+        {
+            IncrementalHash h = Start(a);
+            h.AppendData(_buffer[.._length]);
+            return FinishHex(h, hex);
+        }
+
+        private void Room(int more)
+        {
+            if (_length + more > _buffer.Length)
+            {
+                var bigger = new byte[Math.Max(_buffer.Length * 2, _length + more)];
+                _buffer[.._length].CopyTo(bigger);
+                _buffer = bigger;
+            }
+        }
     }
 
     [ThreadStatic]
@@ -106,20 +147,6 @@ public static class DigestAlgorithms
     private static IncrementalHash Start(DigestAlgorithm a) => a == DigestAlgorithm.Sha256
         ? t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256)
         : t_md5 ??= IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-
-    private static void Append(IncrementalHash h, string text)
-    {
-        int max = Encoding.UTF8.GetMaxByteCount(text.Length);
-        if (max <= 512)
-        {
-            Span<byte> b = stackalloc byte[512];
-            h.AppendData(b[..Encoding.UTF8.GetBytes(text, b)]);
-        }
-        else
-        {
-            h.AppendData(Encoding.UTF8.GetBytes(text));
-        }
-    }
 
     private static int FinishHex(IncrementalHash h, Span<byte> hex)
     {
