@@ -92,6 +92,19 @@ register_callee() { # registers 199 from CALLEE_PORT
     -s 199 -au 199 -ap secret-199 -set expires 3600 -set contact_port "$CALLEE_PORT" -nostdin -timeout 15s > /dev/null 2>&1
 }
 
+# SIPp's retransmissions in the last step (the Retrans column of what it sent), per 1,000 calls.
+retransmissions() {
+  python3 - "$work/sipp.out" <<'PY'
+import re, sys
+text = open(sys.argv[1], errors="replace").read()
+last = text[text.rfind("Messages  Retrans"):]
+sent = [int(m.group(2)) for m in re.finditer(r"-{5,}>\s+(\d+)\s+(\d+)", last)]
+calls = re.search(r"Successful call\s+\|\s+\d+\s+\|\s+(\d+)", text[text.rfind("Successful call"):])
+n = int(calls.group(1)) if calls else 0
+print(f"{sum(sent) * 1000 / n:.1f}" if n else "n/a")
+PY
+}
+
 measure() { # name start-function
   local name=$1 start=$2
   declare -gA R
@@ -138,6 +151,9 @@ measure() { # name start-function
   c1=$(cpu_ticks "$SERVER_PIDS")
   R[$name,cpu]=$(python3 -c "print(f'{($c1 - $c0) / $hz / (300 * $STEP / 1000):.3f}')")
   R[$name,cpuok]=$ok
+  R[$name,re300]=$(retransmissions)
+  sipp_step call.xml 800 "${callargs[@]}" || true
+  R[$name,re800]=$(retransmissions)
   kill $uas 2>/dev/null
   stop_server
 }
@@ -151,6 +167,8 @@ printf '%-42s %12s %12s %8s\n' "REGISTER/s with digest, no failure" "${R[anchor,
 printf '%-42s %12s %12s %8s\n' "CPU s per 1,000 REGISTER at 2,000/s (${R[anchor,regcpuok]}/${R[kamailio,regcpuok]})" "${R[anchor,regcpu]}" "${R[kamailio,regcpu]}" "$(ratio "${R[anchor,regcpu]}" "${R[kamailio,regcpu]}" 0)"
 printf '%-42s %12s %12s %8s\n' "calls/s, no failed call" "${R[anchor,calls]}" "${R[kamailio,calls]}" "$(ratio "${R[anchor,calls]}" "${R[kamailio,calls]}" 1)"
 printf '%-42s %12s %12s %8s\n' "CPU s per 1,000 calls at 300/s (${R[anchor,cpuok]}/${R[kamailio,cpuok]})" "${R[anchor,cpu]}" "${R[kamailio,cpu]}" "$(ratio "${R[anchor,cpu]}" "${R[kamailio,cpu]}" 0)"
+printf '%-42s %12s %12s\n' "SIPp retransmissions per 1,000 calls, 300/s" "${R[anchor,re300]}" "${R[kamailio,re300]}"
+printf '%-42s %12s %12s\n' "SIPp retransmissions per 1,000 calls, 800/s" "${R[anchor,re800]}" "${R[kamailio,re800]}"
 printf '%-42s %12s %12s %8s\n' "MB (PSS) per 1,000 registered users" "${R[anchor,mem]}" "${R[kamailio,mem]}" "$(ratio "${R[anchor,mem]}" "${R[kamailio,mem]}" 0)"
 echo "(ratio: Anchor as a multiple of Kamailio, >1 is better for Anchor; rates are the highest step passed of the ladder)"
 echo "work files: $work"
