@@ -14,8 +14,10 @@ public sealed class SqlCallRecordStore : ICallRecordStore
         "id, start_ms, answer_ms, end_ms, from_user, to_user, dialed, direction, trunk, answered_by, end_reason, sip_status, hung_up_by, media, dialogs";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly string[] Names = ["@id", "@s", "@a", "@e", "@f", "@t", "@d", "@dir", "@tr", "@ab", "@er", "@st", "@hu", "@m", "@dl"];
     private readonly DbConnection _db;
     private readonly Lock _lock = new();
+    private readonly DbCommand _insert; // made once: it keeps its prepared statement across batches
 
     public SqlCallRecordStore(string connectionString, StorageProvider provider = StorageProvider.Sqlite)
     {
@@ -31,6 +33,8 @@ public sealed class SqlCallRecordStore : ICallRecordStore
             CREATE INDEX cdr_start ON cdr (start_ms);
             """,
             "ALTER TABLE cdr ADD COLUMN dialogs TEXT NOT NULL DEFAULT '[]';");
+        _insert = Database.Command(_db, null, $"INSERT INTO cdr ({Columns}) VALUES ({string.Join(", ", Names)})",
+            Names.Select(n => (n, (object?)null)).ToArray());
     }
 
     public void Append(IReadOnlyList<CallRecord> records)
@@ -38,9 +42,8 @@ public sealed class SqlCallRecordStore : ICallRecordStore
         lock (_lock)
         {
             using DbTransaction tx = _db.BeginTransaction();
-            string[] names = ["@id", "@s", "@a", "@e", "@f", "@t", "@d", "@dir", "@tr", "@ab", "@er", "@st", "@hu", "@m", "@dl"];
-            using DbCommand insert = Database.Command(_db, tx, $"INSERT INTO cdr ({Columns}) VALUES ({string.Join(", ", names)})",
-                names.Select(n => (n, (object?)null)).ToArray());
+            DbCommand insert = _insert;
+            insert.Transaction = tx;
             foreach (CallRecord r in records)
             {
                 object?[] values =
@@ -153,6 +156,7 @@ public sealed class SqlCallRecordStore : ICallRecordStore
     {
         lock (_lock)
         {
+            _insert.Dispose();
             _db.Dispose();
         }
     }

@@ -386,17 +386,24 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
     /// <summary>§17.1.3: the branch of the top Via and the CSeq method.</summary>
     private static string ClientKey(ReadOnlySpan<byte> branch, Text.Segment method, SipMessage m)
     {
-        var sb = new StringBuilder(48);
-        Append(sb, branch).Append('|');
-        return Append(sb, m[method]).ToString();
+        var key = new KeyText(stackalloc char[128]);
+        key.Add(branch);
+        key.Add('|');
+        key.Add(m[method]);
+        return key.ToString();
     }
 
     private static string MergeId(SipMessage m)
     {
-        var sb = new StringBuilder(80);
-        Append(sb, m.From.Tag).Append('|');
-        Append(sb, m.CallId).Append('|').Append(m.CSeq).Append('|');
-        return Append(sb, m.MethodBytes).ToString();
+        var key = new KeyText(stackalloc char[256]);
+        key.Add(m.From.Tag);
+        key.Add('|');
+        key.Add(m.CallId);
+        key.Add('|');
+        key.Add(m.CSeq);
+        key.Add('|');
+        key.Add(m.MethodBytes);
+        return key.ToString();
     }
 
     private static StringBuilder Append(StringBuilder sb, ReadOnlySpan<byte> b)
@@ -407,6 +414,47 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
         }
 
         return sb;
+    }
+
+    /// <summary>A key's text written on the stack and made a string once (on the heap first only when it is long).</summary>
+    private ref struct KeyText(Span<char> buffer)
+    {
+        private Span<char> _buffer = buffer;
+        private int _length;
+
+        public void Add(ReadOnlySpan<byte> ascii)
+        {
+            Room(ascii.Length);
+            for (int i = 0; i < ascii.Length; i++)
+            {
+                _buffer[_length++] = (char)ascii[i];
+            }
+        }
+
+        public void Add(char c)
+        {
+            Room(1);
+            _buffer[_length++] = c;
+        }
+
+        public void Add(uint n)
+        {
+            Room(10);
+            n.TryFormat(_buffer[_length..], out int digits, default, System.Globalization.CultureInfo.InvariantCulture);
+            _length += digits;
+        }
+
+        public override readonly string ToString() => new(_buffer[.._length]);
+
+        private void Room(int more)
+        {
+            if (_length + more > _buffer.Length)
+            {
+                var bigger = new char[Math.Max(_buffer.Length * 2, _length + more)];
+                _buffer[.._length].CopyTo(bigger);
+                _buffer = bigger;
+            }
+        }
     }
 
     public void Dispose()
