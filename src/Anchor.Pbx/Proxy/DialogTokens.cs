@@ -20,7 +20,7 @@ namespace Anchor.Pbx.Proxy;
 public sealed class DialogTokens
 {
     private const int MacBytes = 8;
-    private readonly byte[] _key;
+    private readonly Anchor.Sip.Auth.Hmac256 _mac;
 
     /// <param name="key">At least 16 random bytes; kept across restarts (the host stores it) so calls in progress survive one.</param>
     public DialogTokens(byte[] key)
@@ -30,7 +30,7 @@ public sealed class DialogTokens
             throw new ArgumentException("The dialog key must be at least 16 bytes", nameof(key));
         }
 
-        _key = key;
+        _mac = new Anchor.Sip.Auth.Hmac256(key);
     }
 
     /// <summary>The URI parameter Anchor's Record-Route carries.</summary>
@@ -88,7 +88,7 @@ public sealed class DialogTokens
         input[callId.Length + 1 + tag.Length] = hop.IsEmpty ? (byte)0 : (byte)1;
         hop.CopyTo(input[(callId.Length + tag.Length + 2)..]);
         Span<byte> full = stackalloc byte[32];
-        HMACSHA256.HashData(_key, input, full);
+        _mac.Compute(input, full);
         full[..MacBytes].CopyTo(into);
     }
 

@@ -19,6 +19,7 @@ public sealed class DigestAuthenticator
     private const int NonceBytes = 8 + 8 + 16;
 
     private readonly byte[] _secret;
+    private readonly Hmac256 _mac;
     private readonly byte[] _realm;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<long, NonceUse> _uses = new();
@@ -52,6 +53,7 @@ public sealed class DigestAuthenticator
         Options = options ?? new DigestOptions();
         _time = time ?? TimeProvider.System;
         _secret = Options.Secret ?? RandomNumberGenerator.GetBytes(32);
+        _mac = new Hmac256(_secret);
         _lastStamp = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
         _forgottenUpTo = _lastStamp;
     }
@@ -203,7 +205,7 @@ public sealed class DigestAuthenticator
     {
         Span<byte> n = stackalloc byte[NonceBytes];
         BinaryPrimitives.WriteInt64BigEndian(n, NextStamp());
-        Random8(n.Slice(8, 8));
+        RandomBytes.Fill(n.Slice(8, 8));
         Span<byte> mac = stackalloc byte[32];
         Mac(n[..16], mac);
         mac[..16].CopyTo(n[16..]);
@@ -232,43 +234,7 @@ public sealed class DigestAuthenticator
         return age < 0 || age > Options.NonceLifetime.TotalMilliseconds ? NonceState.Expired : NonceState.Fresh;
     }
 
-    // One HMAC object per thread with the secret set (a one-shot HMAC through the platform's library sets up the key
-    // and a context each time: 3.2 µs here against 1.3 µs), and the nonces' random bytes drawn 512 at a time.
-    [ThreadStatic]
-    private static (DigestAuthenticator Owner, IncrementalHash Hmac)? t_mac;
-
-    [ThreadStatic]
-    private static byte[]? t_random;
-
-    [ThreadStatic]
-    private static int t_randomUsed;
-
-    private void Mac(ReadOnlySpan<byte> data, Span<byte> mac)
-    {
-        if (t_mac is not { } m || !ReferenceEquals(m.Owner, this))
-        {
-            t_mac?.Hmac.Dispose();
-            m = (this, IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _secret));
-            t_mac = m;
-        }
-
-        m.Hmac.AppendData(data);
-        m.Hmac.GetHashAndReset(mac);
-    }
-
-    private static void Random8(Span<byte> into)
-    {
-        byte[] pool = t_random ??= new byte[512];
-        if (t_randomUsed == 0 || t_randomUsed + into.Length > pool.Length)
-        {
-            RandomNumberGenerator.Fill(pool);
-            t_randomUsed = 0;
-        }
-
-        pool.AsSpan(t_randomUsed, into.Length).CopyTo(into);
-        pool.AsSpan(t_randomUsed, into.Length).Clear();
-        t_randomUsed += into.Length;
-    }
+    private void Mac(ReadOnlySpan<byte> data, Span<byte> mac) => _mac.Compute(data, mac);
 
     /// <summary>
     /// RFC 7616 §3.4.5: each nonce-count is accepted once and must grow. A nonce not in the table is accepted only at nc=1.

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using Anchor.Sip.Auth;
 
 namespace Anchor.Sip.Message;
 
@@ -17,7 +17,7 @@ public static class SipIds
     /// <summary>Random bytes as lower-case hex, with no array for the bytes.</summary>
     private static string Hex(Span<byte> random)
     {
-        RandomNumberGenerator.Fill(random);
+        RandomBytes.Fill(random); // the platform's generator, drawn in blocks
         return Convert.ToHexStringLower(random);
     }
 }
