@@ -134,7 +134,7 @@ internal sealed class SipServer : IHostedService, IAsyncDisposable
         router.Mwi = mwi;
         registrar.Registered += mwi.OnRegistered;
         Flapping = new Pbx.Location.Flapping(time);
-        registrar.Registered += Flapping.OnRegistered;
+        registrar.Moved += Flapping.OnMoved;
         _location.BindingDropped += Flapping.OnDropped;
         // Call records in the same database; the 200 to a BYE waits for its call's record (CallRecords).
         _records = new Pbx.Records.CallRecords(new Pbx.Records.SqlCallRecordStore(_config.StorageConnectionString, _config.StorageProvider),

@@ -34,6 +34,8 @@ internal sealed class PbxHarness : ISipSender, IDisposable
     private readonly DateTimeOffset _start = new(2026, 6, 1, 8, 0, 0, TimeSpan.Zero);
 
     /// <param name="voicemail">Mailboxes (SQLite in a temporary folder) and message waiting, as the host sets them up.</param>
+    public Registrar.Registrar Registrar { get; }
+
     public PbxHarness(MediaAnchoring anchoring = MediaAnchoring.Trunk, bool voicemail = false, bool relay = false)
     {
         Clock = new FakeTimeProvider(_start);
@@ -73,7 +75,8 @@ internal sealed class PbxHarness : ISipSender, IDisposable
 
         Calls = new CallHost(Options, local, relay: null, log, Clock) { Mailboxes = Mailboxes, Router = Router };
         var proxy = new ProxyCore(Options, auth, Location, local, new DialogTokens(new byte[32]), log) { Router = Router, Calls = Calls };
-        var core = new PbxCore(new Registrar.Registrar(Options, auth, Location, Clock, log), proxy, local) { Calls = Calls, Router = Router, Mwi = Mwi };
+        Registrar = new Registrar.Registrar(Options, auth, Location, Clock, log);
+        var core = new PbxCore(Registrar, proxy, local) { Calls = Calls, Router = Router, Mwi = Mwi };
         Layer = new TransactionLayer(this, core, Clock);
         proxy.Transactions = Layer;
         Calls.Transactions = Layer;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Anchor.Sip.Transport;
 
 namespace Anchor.Pbx.Location;
 
@@ -14,7 +13,6 @@ public sealed class Flapping
     public const int Threshold = 3;
 
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<(string Aor, string Contact), SipEndPoint> _lastSource = new();
     private readonly ConcurrentDictionary<string, Queue<DateTimeOffset>> _changes = new(StringComparer.Ordinal);
 
     public Flapping(TimeProvider? time = null)
@@ -22,27 +20,14 @@ public sealed class Flapping
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>A REGISTER was accepted for <paramref name="b"/> (the registrar's event).</summary>
-    public void OnRegistered(Binding b)
-    {
-        SipEndPoint? before = null;
-        _lastSource.AddOrUpdate((b.Aor, b.ContactUri), b.Source, (_, old) =>
-        {
-            before = old;
-            return b.Source;
-        });
-        if (before is not null && !before.Equals(b.Source))
-        {
-            Count(b.Aor);
-        }
-    }
+    /// <summary>
+    /// A REGISTER moved <paramref name="b"/>'s Contact to another source address (the registrar's event: it compares
+    /// with the binding it replaces, so nothing is kept here per binding).
+    /// </summary>
+    public void OnMoved(Binding b) => Count(b.Aor);
 
     /// <summary>A binding was dropped (the location service's event): its phone stopped answering.</summary>
-    public void OnDropped(Binding b, string why)
-    {
-        _lastSource.TryRemove((b.Aor, b.ContactUri), out _);
-        Count(b.Aor);
-    }
+    public void OnDropped(Binding b, string why) => Count(b.Aor);
 
     /// <summary>The extensions flapping now, with their changes in the window, most first.</summary>
     public IReadOnlyList<(string Extension, int Changes)> Now()

@@ -33,6 +33,9 @@ public sealed class Registrar
     /// <summary>A phone registered (a new binding, or one from a new address), once the 200 is committed: message waiting tells it its lamp.</summary>
     public event Action<Binding>? Registered;
 
+    /// <summary>A Contact already registered came again from another source address (a NAT's new mapping), once committed.</summary>
+    public event Action<Binding>? Moved;
+
     public void OnRegister(ServerTransaction tx)
     {
         SipMessage req = tx.Request;
@@ -93,6 +96,7 @@ public sealed class Registrar
 
         string? userAgent = req.GetHeaderString("User-Agent");
         var fresh = new List<Binding>();
+        var moved = new List<Binding>();
         string? failure = _location.Update<string?>(aor, list =>
         {
             var changes = new List<(string, Binding?)>();
@@ -140,6 +144,10 @@ public sealed class Registrar
                 {
                     PbxLog.Registered(_log, aor, uri, source, expires);
                     fresh.Add(b);
+                    if (existing is not null)
+                    {
+                        moved.Add(b);
+                    }
                 }
             }
 
@@ -156,6 +164,11 @@ public sealed class Registrar
         if (fresh.Count > 0 && Registered is { } registered)
         {
             _location.WhenCommitted(() => fresh.ForEach(registered));
+        }
+
+        if (moved.Count > 0 && Moved is { } onMoved)
+        {
+            _location.WhenCommitted(() => moved.ForEach(onMoved));
         }
     }
 
