@@ -38,10 +38,14 @@ public class FlappingTests
         void Register(int port)
         {
             var from = new IPEndPoint(IPAddress.Parse("203.0.113.7"), port);
-            string Request(string? authorization) =>
-                $"REGISTER sip:pbx.test SIP/2.0\nVia: SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bK-m{++cseq};rport\nMax-Forwards: 70\n" +
-                $"From: <sip:101@pbx.test>;tag=m1\nTo: <sip:101@pbx.test>\nCall-ID: moved-1\nCSeq: {cseq} REGISTER\n" +
-                $"Contact: <sip:101@192.168.1.20:5060>\nExpires: 3600\n{(authorization is null ? "" : $"Authorization: {authorization}\n")}Content-Length: 0\n\n";
+            string Request(string? authorization)
+            {
+                int n = ++cseq; // each request its own branch and a growing CSeq
+                return $"REGISTER sip:pbx.test SIP/2.0\nVia: SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bK-m{n};rport\nMax-Forwards: 70\n" +
+                    $"From: <sip:101@pbx.test>;tag=m1\nTo: <sip:101@pbx.test>\nCall-ID: moved-1\nCSeq: {n} REGISTER\n" +
+                    $"Contact: <sip:101@192.168.1.20:5060>\nExpires: 3600\n{(authorization is null ? "" : $"Authorization: {authorization}\n")}Content-Length: 0\n\n";
+            }
+
             pbx.Receive(Request(null), from);
             SipMessage challenge = Assert.Single(pbx.TakeSent(), s => s.Message.StatusCode == 401).Message;
             pbx.Receive(Request(client.Answer(challenge, "REGISTER", "sip:pbx.test")!.Value.Value), from);

@@ -114,7 +114,7 @@ public sealed partial class Router
         }
 
         // 3. Extensions, with their forwarding; hunt groups.
-        var info = new CallInfo(caller, Display(req, caller), target, CallDirection.Internal) 
+        var info = new CallInfo(caller, Display(req, caller), target, CallDirection.Internal)
         {
             // Only Auto asks (it parses the Contact): every other mode decides without it.
             CallerAway = source is not null && _options.MediaAnchoring == MediaAnchoring.Auto && IsAway(req, source),

@@ -151,13 +151,7 @@ public static class DigestAlgorithms
     private static int FinishHex(IncrementalHash h, Span<byte> hex)
     {
         Span<byte> digest = stackalloc byte[32];
-        int n = h.GetHashAndReset(digest);
-        for (int i = 0; i < n; i++)
-        {
-            hex[2 * i] = (byte)"0123456789abcdef"[digest[i] >> 4];
-            hex[(2 * i) + 1] = (byte)"0123456789abcdef"[digest[i] & 0xF];
-        }
-
-        return 2 * n;
+        Convert.TryToHexStringLower(digest[..h.GetHashAndReset(digest)], hex, out int written);
+        return written;
     }
 }

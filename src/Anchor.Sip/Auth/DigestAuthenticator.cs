@@ -1,7 +1,7 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Anchor.Sip.Message;
@@ -18,7 +18,6 @@ public sealed class DigestAuthenticator
 {
     private const int NonceBytes = 8 + 8 + 16;
 
-    private readonly byte[] _secret;
     private readonly Hmac256 _mac;
     private readonly byte[] _realm;
     private readonly TimeProvider _time;
@@ -52,8 +51,7 @@ public sealed class DigestAuthenticator
         _servedUri = servedUri;
         Options = options ?? new DigestOptions();
         _time = time ?? TimeProvider.System;
-        _secret = Options.Secret ?? RandomNumberGenerator.GetBytes(32);
-        _mac = new Hmac256(_secret);
+        _mac = new Hmac256(Options.Secret ?? RandomNumberGenerator.GetBytes(32));
         _lastStamp = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
         _forgottenUpTo = _lastStamp;
     }
@@ -174,7 +172,7 @@ public sealed class DigestAuthenticator
         Span<byte> expected = stackalloc byte[DigestAlgorithms.MaxHex];
         int n = DigestAlgorithms.ResponseHex(algorithm, ha1[..n1], nonce, ncText, cnonce, hasQop, request.MethodBytes, uri, expected);
         Span<byte> given = stackalloc byte[DigestAlgorithms.MaxHex];
-        bool match = response.Length == n && Ascii.ToLower(response, given, out _) == System.Buffers.OperationStatus.Done
+        bool match = response.Length == n && Ascii.ToLower(response, given, out _) == OperationStatus.Done
             && CryptographicOperations.FixedTimeEquals(expected[..n], given[..n]);
         if (!match || password is null)
         {
@@ -207,23 +205,23 @@ public sealed class DigestAuthenticator
         BinaryPrimitives.WriteInt64BigEndian(n, NextStamp());
         RandomBytes.Fill(n.Slice(8, 8));
         Span<byte> mac = stackalloc byte[32];
-        Mac(n[..16], mac);
+        _mac.Compute(n[..16], mac);
         mac[..16].CopyTo(n[16..]);
-        return System.Buffers.Text.Base64Url.EncodeToString(n); // RFC 4648 §5, unpadded: one string
+        return Base64Url.EncodeToString(n); // RFC 4648 §5, unpadded: one string
     }
 
     private NonceState CheckNonce(ReadOnlySpan<byte> nonce, out long issuedAt)
     {
         issuedAt = 0;
         Span<byte> n = stackalloc byte[NonceBytes + 3];
-        if (nonce.Length > 64 || System.Buffers.Text.Base64Url.DecodeFromUtf8(nonce, n, out _, out int len) != System.Buffers.OperationStatus.Done
+        if (nonce.Length > 64 || Base64Url.DecodeFromUtf8(nonce, n, out _, out int len) != OperationStatus.Done
             || len != NonceBytes)
         {
             return NonceState.Forged;
         }
 
         Span<byte> mac = stackalloc byte[32];
-        Mac(n[..16], mac);
+        _mac.Compute(n[..16], mac);
         if (!CryptographicOperations.FixedTimeEquals(mac[..16], n.Slice(16, 16)))
         {
             return NonceState.Forged;
@@ -233,8 +231,6 @@ public sealed class DigestAuthenticator
         long age = _time.GetUtcNow().ToUnixTimeMilliseconds() - (issuedAt / 1000);
         return age < 0 || age > Options.NonceLifetime.TotalMilliseconds ? NonceState.Expired : NonceState.Fresh;
     }
-
-    private void Mac(ReadOnlySpan<byte> data, Span<byte> mac) => _mac.Compute(data, mac);
 
     /// <summary>
     /// RFC 7616 §3.4.5: each nonce-count is accepted once and must grow. A nonce not in the table is accepted only at nc=1.

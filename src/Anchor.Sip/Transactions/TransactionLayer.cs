@@ -343,44 +343,31 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
         SipVia via = m.TopVia;
         ReadOnlySpan<byte> method = methodOverride is { } mo ? Encoding.ASCII.GetBytes(SipMethods.Name(mo))
             : m.Method == SipMethod.Ack ? "INVITE"u8 : m.MethodBytes;
+        var key = new KeyText(stackalloc char[256]);
         if (via.HasRfc3261Branch)
         {
-            // branch|host:port|METHOD (host in lower case), written once: on the stack unless the branch is huge.
-            int length = via.Branch.Length + via.Host.Length + method.Length + 14;
-            Span<char> key = length <= 256 ? stackalloc char[256] : new char[length];
-            int n = 0;
-            foreach (byte c in via.Branch)
-            {
-                key[n++] = (char)c;
-            }
-
-            key[n++] = '|';
-            foreach (byte c in via.Host)
-            {
-                key[n++] = char.ToLowerInvariant((char)c);
-            }
-
-            key[n++] = ':';
-            via.Port.TryFormat(key[n..], out int digits, default, System.Globalization.CultureInfo.InvariantCulture);
-            n += digits;
-            key[n++] = '|';
-            foreach (byte c in method)
-            {
-                key[n++] = (char)c;
-            }
-
-            return new string(key[..n]);
+            // branch|host:port|METHOD (host in lower case).
+            key.Add(via.Branch);
+            key.Add('|');
+            key.AddLower(via.Host);
+            key.Add(':');
+            key.Add((uint)via.Port);
+        }
+        else
+        {
+            // RFC 2543 (§17.2.3, last paragraphs): Request-URI, From tag, Call-ID, CSeq number, top Via; To tag left out so the ACK matches.
+            key.Add("2543"u8);
+            key.Add('|');
+            key.Add(m[m.RequestUriSegment]);
+            key.Add('|');
+            key.AddRequestIds(m);
+            key.Add('|');
+            key.Add(via.Span);
         }
 
-        var sb = new StringBuilder(96);
-
-        // RFC 2543 (§17.2.3, last paragraphs): Request-URI, From tag, Call-ID, CSeq number, top Via; To tag left out so the ACK matches.
-        sb.Append("2543|");
-        Append(sb, m[m.RequestUriSegment]).Append('|');
-        Append(sb, m.From.Tag).Append('|');
-        Append(sb, m.CallId).Append('|').Append(m.CSeq).Append('|');
-        Append(sb, via.Span).Append('|');
-        return Append(sb, method).ToString();
+        key.Add('|');
+        key.Add(method);
+        return key.ToString();
     }
 
     /// <summary>§17.1.3: the branch of the top Via and the CSeq method.</summary>
@@ -396,24 +383,10 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
     private static string MergeId(SipMessage m)
     {
         var key = new KeyText(stackalloc char[256]);
-        key.Add(m.From.Tag);
-        key.Add('|');
-        key.Add(m.CallId);
-        key.Add('|');
-        key.Add(m.CSeq);
+        key.AddRequestIds(m);
         key.Add('|');
         key.Add(m.MethodBytes);
         return key.ToString();
-    }
-
-    private static StringBuilder Append(StringBuilder sb, ReadOnlySpan<byte> b)
-    {
-        foreach (byte c in b)
-        {
-            sb.Append((char)c);
-        }
-
-        return sb;
     }
 
     /// <summary>A key's text written on the stack and made a string once (on the heap first only when it is long).</summary>
@@ -431,6 +404,15 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
             }
         }
 
+        public void AddLower(ReadOnlySpan<byte> ascii)
+        {
+            Room(ascii.Length);
+            for (int i = 0; i < ascii.Length; i++)
+            {
+                _buffer[_length++] = char.ToLowerInvariant((char)ascii[i]);
+            }
+        }
+
         public void Add(char c)
         {
             Room(1);
@@ -442,6 +424,16 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
             Room(10);
             n.TryFormat(_buffer[_length..], out int digits, default, System.Globalization.CultureInfo.InvariantCulture);
             _length += digits;
+        }
+
+        /// <summary>From tag | Call-ID | CSeq number: what names a request apart from its Via (§8.2.2.2, §17.2.3).</summary>
+        public void AddRequestIds(SipMessage m)
+        {
+            Add(m.From.Tag);
+            Add('|');
+            Add(m.CallId);
+            Add('|');
+            Add(m.CSeq);
         }
 
         public override readonly string ToString() => new(_buffer[.._length]);

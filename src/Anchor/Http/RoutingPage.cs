@@ -46,21 +46,7 @@ internal static class RoutingPage
         app.MapPost("/routing/dialplan", async (HttpContext http) =>
         {
             IFormCollection form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
-            var rules = new List<DialPlanRuleSettings>();
-            string[] patterns = [.. form["pattern"].Select(p => p ?? "")], trunks = [.. form["trunk"].Select(p => p ?? "")], classes = [.. form["class"].Select(p => p ?? "")];
-            for (int i = 0; i < patterns.Length; i++)
-            {
-                if (patterns[i].Trim().Length > 0) // an empty row is a rule removed (or the blank row left blank)
-                {
-                    rules.Add(new DialPlanRuleSettings
-                    {
-                        Pattern = patterns[i].Trim(),
-                        Trunk = i < trunks.Length ? trunks[i].Trim() : null,
-                        Class = i < classes.Length && classes[i].Length > 0 ? classes[i] : "National",
-                    });
-                }
-            }
-
+            List<DialPlanRuleSettings> rules = PostedRules(form);
             return await ChangeAsync(http, sip, live, "dialplan", form, async () =>
             {
                 await live.ReplaceAsync(LiveConfiguration.DialPlanSection, rules).ConfigureAwait(false);
@@ -69,6 +55,30 @@ internal static class RoutingPage
         });
         MapJsonList<HuntGroupSettings>(app, sip, live, "huntgroups", "hunt groups");
         MapJsonList<AutoAttendantSettings>(app, sip, live, "autoattendants", "auto attendants");
+    }
+
+    /// <summary>
+    /// The dial plan's rows as posted, in order, for the save and for showing a refused form again (the validator's
+    /// <c>[i]</c> is this list's index): a row with no pattern is a rule removed, or the blank row left blank.
+    /// </summary>
+    private static List<DialPlanRuleSettings> PostedRules(IFormCollection form)
+    {
+        var rules = new List<DialPlanRuleSettings>();
+        string[] patterns = [.. form["pattern"].Select(p => p ?? "")], trunks = [.. form["trunk"].Select(p => p ?? "")], classes = [.. form["class"].Select(p => p ?? "")];
+        for (int i = 0; i < patterns.Length; i++)
+        {
+            if (patterns[i].Trim().Length > 0)
+            {
+                rules.Add(new DialPlanRuleSettings
+                {
+                    Pattern = patterns[i].Trim(),
+                    Trunk = i < trunks.Length ? trunks[i].Trim() : null,
+                    Class = i < classes.Length && classes[i].Length > 0 ? classes[i] : "National",
+                });
+            }
+        }
+
+        return rules;
     }
 
     private static void MapJsonList<T>(WebApplication app, SipServer sip, LiveConfiguration live, string section, string what) =>
@@ -139,7 +149,7 @@ internal static class RoutingPage
                 .Append(Field("dids", "DIDs", Value("dids", string.Join(", ", t.Dids)), mine?.Errors))
                 .Append(Field("callerId", "Caller ID", Value("callerId", t.CallerId), mine?.Errors))
                 .Append(Field("maxCalls", "Call limit", Value("maxCalls", t.MaxCalls.ToString(CultureInfo.InvariantCulture)), mine?.Errors))
-                .Append("<button type=\"submit\">Save</button>").Append(Others(mine?.Errors, "inbound", "dids", "callerId", "maxCalls")).Append("</form>");
+                .Append("<button type=\"submit\">Save</button>").Append(Others(mine?.Errors, f => f is "inbound" or "dids" or "callerId" or "maxCalls")).Append("</form>");
         }
 
         if (live.Settings.Trunks.Count == 0)
@@ -151,10 +161,7 @@ internal static class RoutingPage
 
         // The dial plan: one row per rule, and a blank row to add one.
         Result? plan = r?.Form == "dialplan" ? r : null;
-        List<DialPlanRuleSettings> rules = plan?.Posted is { } posted
-            ? [.. posted["pattern"].Select((p, i) => new DialPlanRuleSettings { Pattern = p, Trunk = posted["trunk"].ElementAtOrDefault(i), Class = posted["class"].ElementAtOrDefault(i) ?? "National" })
-                .Where(x => !string.IsNullOrWhiteSpace(x.Pattern))]
-            : live.List<DialPlanRuleSettings>(LiveConfiguration.DialPlanSection);
+        List<DialPlanRuleSettings> rules = plan?.Posted is { } posted ? PostedRules(posted) : live.List<DialPlanRuleSettings>(LiveConfiguration.DialPlanSection);
         sb.Append($"<section><h2>Dial plan</h2><form method=\"post\" action=\"/routing/dialplan\" id=\"dialplan\">{hidden}<table><thead><tr><th>Pattern (SPA9000 syntax)</th><th>Trunk</th><th>Class</th></tr></thead><tbody>");
         for (int i = 0; i <= rules.Count; i++)
         {
@@ -163,7 +170,7 @@ internal static class RoutingPage
                 .Append($"<td>{Cell("pattern", i, rule.Pattern, plan?.Errors)}</td><td>{Cell("trunk", i, rule.Trunk, plan?.Errors)}</td><td>{Cell("class", i, rule.Class, plan?.Errors)}</td></tr>");
         }
 
-        sb.Append("</tbody></table><button type=\"submit\">Save the dial plan</button>").Append(Others(plan?.Errors, "[")).Append("</form>")
+        sb.Append("</tbody></table><button type=\"submit\">Save the dial plan</button>").Append(Others(plan?.Errors, f => f.StartsWith('[') && f.Contains("].", StringComparison.Ordinal))).Append("</form>")
             .Append("<p class=\"muted\">Rules are tried in order; clear a rule's pattern to remove it, fill the last row to add one. Classes: Emergency, Local, National, International, Premium.</p></section>");
 
         foreach ((string section, string title, string json) in new[]
@@ -176,7 +183,7 @@ internal static class RoutingPage
             string text = mine?.Posted is { } p ? p["json"].ToString() : json;
             sb.Append($"<section><h2>{title}</h2><form method=\"post\" action=\"/routing/{section}\" id=\"{section}\">{hidden}")
                 .Append($"<textarea name=\"json\" rows=\"12\" cols=\"90\" spellcheck=\"false\" aria-describedby=\"{section}-errors\">{Pages.H(text)}</textarea>")
-                .Append($"<div id=\"{section}-errors\">{Others(mine?.Errors)}</div><button type=\"submit\">Save the {title.ToLowerInvariant()}</button></form></section>");
+                .Append($"<div id=\"{section}-errors\">{Others(mine?.Errors, _ => false)}</div><button type=\"submit\">Save the {title.ToLowerInvariant()}</button></form></section>");
         }
 
         return sb.ToString();
@@ -195,14 +202,13 @@ internal static class RoutingPage
     private static string Error(string key, string[]? messages) =>
         messages is null ? "" : $"<span class=\"error\" id=\"{Pages.H(key)}-error\" role=\"alert\">{Pages.H(string.Join("; ", messages))}</span>";
 
-    /// <summary>The errors not shown beside a field (all of them when no field is named; for the dial plan, those not of a row).</summary>
-    private static string Others(Dictionary<string, string[]>? errors, params string[] shown)
+    /// <summary>The errors not shown beside a field (<paramref name="beside"/>: the fields that show their own).</summary>
+    private static string Others(Dictionary<string, string[]>? errors, Func<string, bool> beside)
     {
         var sb = new StringBuilder();
         foreach (var (field, list) in errors ?? [])
         {
-            bool beside = shown.Length > 0 && (shown.Contains(field) || (shown[0] == "[" && field.StartsWith('[') && field.Contains("].", StringComparison.Ordinal)));
-            if (!beside)
+            if (!beside(field))
             {
                 sb.Append($"<p class=\"error\" role=\"alert\">{Pages.H(field)}: {Pages.H(string.Join("; ", list))}</p>");
             }
