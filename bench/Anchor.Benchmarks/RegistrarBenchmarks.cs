@@ -28,7 +28,6 @@ namespace Anchor.Benchmarks;
 public partial class RegistrarBenchmarks : ISipSender
 {
     private static readonly IPEndPoint Local = new(IPAddress.Loopback, 5060);
-    private static readonly IPEndPoint Phone = new(IPAddress.Loopback, 40000);
     private TransactionLayer _layer = null!;
     private LocationService _location = null!;
     private string? _dir;
@@ -38,6 +37,15 @@ public partial class RegistrarBenchmarks : ISipSender
 
     [Params(false, true)]
     public bool Sqlite { get; set; }
+
+    /// <summary>How many extensions the configuration has (users 200000 up).</summary>
+    public int Users { get; set; } = 1000;
+
+    /// <summary>The Expires of every REGISTER (0: the binding is removed as soon as it is made).</summary>
+    public int Expires { get; set; } = 3600;
+
+    /// <summary>The location service, for the retained-memory measurement.</summary>
+    public LocationService Location => _location;
 
     [GlobalSetup]
     public void Setup()
@@ -53,7 +61,7 @@ public partial class RegistrarBenchmarks : ISipSender
         _location = new LocationService(store, TimeProvider.System, NullLogger.Instance);
         var local = new LocalAddresses(() => [new SipEndPoint(TransportKind.Udp, Local)], "pbx.test", null);
         var config = new SnapshotSource(new PbxSnapshot(
-            Enumerable.Range(200000, 1000).Select(u => new Extension(u.ToString(System.Globalization.CultureInfo.InvariantCulture), $"secret-{u}", null)),
+            Enumerable.Range(200000, Users).Select(u => new Extension(u.ToString(System.Globalization.CultureInfo.InvariantCulture), $"secret-{u}", null)),
             new DialPlan([]), [], new FeatureCodes()));
         var auth = new ExtensionAuth(new DigestAuthenticator("pbx.test", null, TimeProvider.System, u => local.NamesUs(u)), config, NullLogger.Instance);
         var router = new Router(options, _location, config, haveRelay: false, NullLogger.Instance);
@@ -78,21 +86,29 @@ public partial class RegistrarBenchmarks : ISipSender
     public int Register()
     {
         int n = ++_n;
-        string user = (200000 + (n % 1000)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string challenge = Send(Request(user, n, 1, null));
+        return RegisterFrom(200000 + (n % Users), 40000);
+    }
+
+    /// <summary>One registration of <paramref name="number"/> from 127.0.0.1:<paramref name="port"/>.</summary>
+    public int RegisterFrom(int number, int port)
+    {
+        int n = ++_n;
+        string user = number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var phone = new IPEndPoint(IPAddress.Loopback, port);
+        string challenge = Send(Request(user, port, n, 1, null), phone);
         string nonce = NonceOf().Match(challenge).Groups[1].Value;
         string ha1 = Md5($"{user}:pbx.test:secret-{user}");
         string ha2 = Md5("REGISTER:sip:pbx.test");
         string response = Md5($"{ha1}:{nonce}:00000001:c{n}:auth:{ha2}");
         string auth = $"Digest username=\"{user}\", realm=\"pbx.test\", nonce=\"{nonce}\", uri=\"sip:pbx.test\", response=\"{response}\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"c{n}\"";
-        string ok = Send(Request(user, n, 2, auth));
+        string ok = Send(Request(user, port, n, 2, auth), phone);
         return ok.StartsWith("SIP/2.0 200", StringComparison.Ordinal) ? 200 : throw new InvalidOperationException(ok);
     }
 
-    private string Send(byte[] request)
+    private string Send(byte[] request, IPEndPoint phone)
     {
         int before = Volatile.Read(ref _sent);
-        _layer.OnMessage(SipParser.ParseDatagram(request).Message!, new ReceivedFrom(Phone, TransportKind.Udp, Local));
+        _layer.OnMessage(SipParser.ParseDatagram(request).Message!, new ReceivedFrom(phone, TransportKind.Udp, Local));
         var spin = default(SpinWait);
         while (Volatile.Read(ref _sent) == before)
         {
@@ -102,10 +118,10 @@ public partial class RegistrarBenchmarks : ISipSender
         return Encoding.ASCII.GetString(Volatile.Read(ref _last)!);
     }
 
-    private static byte[] Request(string user, int n, int cseq, string? auth) => Encoding.ASCII.GetBytes(
-        $"REGISTER sip:pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bK-{n}-{cseq};rport\r\nMax-Forwards: 70\r\n" +
+    private byte[] Request(string user, int port, int n, int cseq, string? auth) => Encoding.ASCII.GetBytes(
+        $"REGISTER sip:pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-{n}-{cseq};rport\r\nMax-Forwards: 70\r\n" +
         $"From: <sip:{user}@pbx.test>;tag={n}\r\nTo: <sip:{user}@pbx.test>\r\nCall-ID: reg-{n}@bench\r\nCSeq: {cseq} REGISTER\r\n" +
-        $"Contact: <sip:{user}@127.0.0.1:40000>\r\nExpires: 3600\r\n{(auth is null ? "" : $"Authorization: {auth}\r\n")}Content-Length: 0\r\n\r\n");
+        $"Contact: <sip:{user}@127.0.0.1:{port}>\r\nUser-Agent: Cisco/SPA504G-7.6.2b\r\nExpires: {Expires}\r\n{(auth is null ? "" : $"Authorization: {auth}\r\n")}Content-Length: 0\r\n\r\n");
 
     private static string Md5(string s) => Convert.ToHexStringLower(MD5.HashData(Encoding.ASCII.GetBytes(s)));
 

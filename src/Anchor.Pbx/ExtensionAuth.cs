@@ -37,7 +37,8 @@ public sealed class ExtensionAuth
         switch (r.Outcome)
         {
             case DigestOutcome.Authenticated:
-                return r.Username;
+                // The extension's own Number, not the copy parsed from this request: it is what bindings and calls keep.
+                return extensions.TryGetValue(r.Username!, out Extension? ext) ? ext.Number : r.Username;
             case DigestOutcome.Malformed:
                 tx.Respond(400, "Bad Request (" + r.Reason + ")");
                 return null;

@@ -93,6 +93,53 @@ public class LocationTests
     }
 
     [Fact]
+    public void Address_index_holds_several_bindings_at_one_address_and_drops_each()
+    {
+        // Two lines of one phone: the same source, Contacts that differ only in user; a dialog Contact with another
+        // user part at that address still finds a binding until both lines are gone.
+        var loc = new LocationService(new SqlLocationStore(TempDb()));
+        DateTimeOffset exp = DateTimeOffset.UtcNow.AddHours(1);
+        Binding line1 = B("105", "sip:105@203.0.113.5:40000", exp), line2 = B("106", "sip:106@203.0.113.5:40000", exp);
+        foreach (Binding b in new[] { line1, line2 })
+        {
+            loc.Update<int>(b.Aor, list =>
+            {
+                list.Add(b);
+                return (0, new (string, Binding?)[] { (b.ContactUri, b) });
+            });
+        }
+
+        Assert.True(SipUri.TryParse("sip:203.0.113.5:40000;transport=udp"u8.ToArray(), out SipUri dialog));
+        Assert.Contains(loc.FindByTarget(dialog), new[] { line1, line2 });
+        loc.Drop(line1, "test");
+        Assert.Same(line2, loc.FindByTarget(dialog));
+        Binding refreshed = line2 with { CSeq = 2 };
+        loc.Update<int>("106", list =>
+        {
+            list.Remove(line2);
+            list.Add(refreshed);
+            return (0, new (string, Binding?)[] { (refreshed.ContactUri, refreshed) });
+        });
+        Assert.Same(refreshed, loc.FindByTarget(dialog));
+        loc.Drop(refreshed, "test");
+        Assert.Null(loc.FindByTarget(dialog));
+    }
+
+    [Fact]
+    public void String_pool_shares_equal_values_up_to_its_capacity()
+    {
+        var pool = new StringPool(2);
+        string a = pool.Intern(new string("Cisco/SPA504G-7.6.2b".AsSpan()))!;
+        Assert.Same(a, pool.Intern(new string("Cisco/SPA504G-7.6.2b".AsSpan())));
+        Assert.Null(pool.Intern(null));
+        pool.Intern("baresip v1.0.0");
+        string third = new("Yealink SIP-T46S".AsSpan());
+        Assert.Same(third, pool.Intern(third));
+        Assert.NotSame(pool.Intern(new string("Yealink SIP-T46S".AsSpan())), third); // full: returned as it came, not kept
+        Assert.Equal(2, pool.Count);
+    }
+
+    [Fact]
     public void Lookup_orders_by_q()
     {
         var loc = new LocationService(new SqlLocationStore(TempDb()));

@@ -25,9 +25,11 @@ public sealed class LocationService : IAsyncDisposable
 
     /// <summary>
     /// Contact host:port and source address → binding: a phone's dialog Contact need not be the string it registered
-    /// (other parameters, no user part), but it is at the same address.
+    /// (other parameters, no user part), but it is at the same address. The value is the one <see cref="Binding"/> at
+    /// that address (a phone: the usual case, no collection per phone), or a <see cref="Dictionary{TKey, TValue}"/> by
+    /// (AOR, Contact) when several share it (a phone's lines, a gateway).
     /// </summary>
-    private readonly Dictionary<IPEndPoint, Dictionary<(string Aor, string Contact), Binding>> _byAddress = [];
+    private readonly Dictionary<IPEndPoint, object> _byAddress = [];
 
     /// <summary>
     /// Guards <see cref="_byAddress"/>: one address may carry several AORs (a phone's lines, or every account of a
@@ -108,15 +110,20 @@ public sealed class LocationService : IAsyncDisposable
         DateTimeOffset now = _time.GetUtcNow();
         lock (_addressGate)
         {
-            if (_byAddress.TryGetValue(ep, out var bindings))
+            switch (_byAddress.GetValueOrDefault(ep))
             {
-                foreach (Binding b in bindings.Values)
-                {
-                    if (!b.IsExpired(now))
+                case Binding one:
+                    return one.IsExpired(now) ? null : one;
+                case Dictionary<(string, string), Binding> many:
+                    foreach (Binding b in many.Values)
                     {
-                        return b;
+                        if (!b.IsExpired(now))
+                        {
+                            return b;
+                        }
                     }
-                }
+
+                    break;
             }
         }
 
@@ -303,12 +310,21 @@ public sealed class LocationService : IAsyncDisposable
         {
             foreach (IPEndPoint ep in Addresses(b))
             {
-                if (!_byAddress.TryGetValue(ep, out var bindings))
+                switch (_byAddress.GetValueOrDefault(ep))
                 {
-                    _byAddress[ep] = bindings = [];
+                    case null:
+                        _byAddress[ep] = b;
+                        break;
+                    case Binding one when one.Aor == b.Aor && one.ContactUri == b.ContactUri:
+                        _byAddress[ep] = b;
+                        break;
+                    case Binding one:
+                        _byAddress[ep] = new Dictionary<(string, string), Binding> { [(one.Aor, one.ContactUri)] = one, [(b.Aor, b.ContactUri)] = b };
+                        break;
+                    case Dictionary<(string, string), Binding> many:
+                        many[(b.Aor, b.ContactUri)] = b;
+                        break;
                 }
-
-                bindings[(b.Aor, b.ContactUri)] = b;
             }
         }
     }
@@ -319,13 +335,19 @@ public sealed class LocationService : IAsyncDisposable
         {
             foreach (IPEndPoint ep in Addresses(b))
             {
-                if (_byAddress.TryGetValue(ep, out var bindings) && bindings.TryGetValue((b.Aor, b.ContactUri), out Binding? current) && current == b)
+                switch (_byAddress.GetValueOrDefault(ep))
                 {
-                    bindings.Remove((b.Aor, b.ContactUri));
-                    if (bindings.Count == 0)
-                    {
+                    case Binding one when one == b:
                         _byAddress.Remove(ep);
-                    }
+                        break;
+                    case Dictionary<(string, string), Binding> many when many.TryGetValue((b.Aor, b.ContactUri), out Binding? current) && current == b:
+                        many.Remove((b.Aor, b.ContactUri));
+                        if (many.Count == 1)
+                        {
+                            _byAddress[ep] = many.Values.First();
+                        }
+
+                        break;
                 }
             }
         }

@@ -21,6 +21,9 @@ public sealed class Registrar
     private readonly TimeProvider _time;
     private readonly ILogger _log;
 
+    /// <summary>An office's phones are a few models: their bindings share one User-Agent string per model.</summary>
+    private readonly StringPool _userAgents = new(256);
+
     public Registrar(PbxOptions options, ExtensionAuth auth, LocationService location, TimeProvider time, ILogger log)
     {
         _options = options;
@@ -46,12 +49,13 @@ public sealed class Registrar
         }
 
         // §10.3 step 6: the authenticated user may only change the bindings of its own address of record.
-        string aor = req.To.Uri.UserUnescaped;
-        if (!string.Equals(aor, user, StringComparison.Ordinal))
+        if (!string.Equals(req.To.Uri.UserUnescaped, user, StringComparison.Ordinal))
         {
             tx.Respond(403, "Forbidden");
             return;
         }
+
+        string aor = user; // the extension's Number: one string for all its bindings, not one per REGISTER
 
         var contacts = new List<NameAddress>();
         req.TryGetContacts(contacts); // validated by the parser
@@ -94,7 +98,7 @@ public sealed class Registrar
             wanted.Add((c, Math.Min(expires, _options.MaxExpires)));
         }
 
-        string? userAgent = req.GetHeaderString("User-Agent");
+        string? userAgent = _userAgents.Intern(req.GetHeaderString("User-Agent"));
         var fresh = new List<Binding>();
         var moved = new List<Binding>();
         string? failure = _location.Update<string?>(aor, list =>
@@ -137,7 +141,13 @@ public sealed class Registrar
                     continue;
                 }
 
-                var b = new Binding(aor, uri, now.AddSeconds(expires), callId, cseq, source, c.QValue < 0 ? 1000 : c.QValue, instance, userAgent);
+                // A refresh keeps the strings and address its binding already holds: the copies parsed from this
+                // request die young instead of the old binding's dying in the oldest generation.
+                var b = existing is null
+                    ? new Binding(aor, uri, now.AddSeconds(expires), callId, cseq, source, c.QValue < 0 ? 1000 : c.QValue, instance, userAgent)
+                    : new Binding(aor, existing.ContactUri, now.AddSeconds(expires), existing.CallId == callId ? existing.CallId : callId, cseq,
+                        existing.Source == source ? existing.Source : source, c.QValue < 0 ? 1000 : c.QValue,
+                        existing.InstanceId == instance ? existing.InstanceId : instance, existing.UserAgent == userAgent ? existing.UserAgent : userAgent);
                 list.Add(b);
                 changes.Add((uri, b));
                 if (existing is null || existing.Source != source)
