@@ -56,7 +56,7 @@ public sealed class LocationService : IAsyncDisposable
         {
             if (!b.IsExpired(now))
             {
-                _aors.GetOrAdd(b.Aor, _ => []).Add(b);
+                _aors.GetOrAdd(b.Aor, NewList).Add(b);
                 Index(b);
                 loaded++;
             }
@@ -68,6 +68,9 @@ public sealed class LocationService : IAsyncDisposable
         _ownQueue = timers is null ? new Anchor.Sip.Transactions.SipTimerQueue(_time) : null;
         _purge = Anchor.Sip.Transactions.SipTimer.Every(timers ?? _ownQueue!, TimeSpan.FromSeconds(30), Purge);
     }
+
+    /// <summary>Room for one binding: most phones register one Contact (a list grows from 4 otherwise).</summary>
+    private static List<Binding> NewList(string aor) => new(1);
 
     /// <summary>Called when a binding is removed for any reason other than the phone asking (expiry, keep-alive failure).</summary>
     public event Action<Binding, string>? BindingDropped;
@@ -135,7 +138,7 @@ public sealed class LocationService : IAsyncDisposable
     /// <summary>Runs <paramref name="update"/> on the AOR's bindings under its lock (§10.3 steps 7–8 are one atomic step).</summary>
     public T Update<T>(string aor, Func<List<Binding>, (T Result, IReadOnlyList<(string Contact, Binding? Binding)> Changes)> update)
     {
-        List<Binding> list = _aors.GetOrAdd(aor, _ => []);
+        List<Binding> list = _aors.GetOrAdd(aor, NewList);
         (T result, IReadOnlyList<(string, Binding?)> changes) r;
         lock (list)
         {
