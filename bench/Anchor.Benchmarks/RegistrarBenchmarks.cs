@@ -85,8 +85,8 @@ public partial class RegistrarBenchmarks : ISipSender
     [Benchmark(Description = "REGISTER → 401 → REGISTER with credentials → 200")]
     public int Register()
     {
-        int n = ++_n;
-        return RegisterFrom(200000 + (n % Users), 40000);
+        // Every user in turn (RegisterFrom counts _n).
+        return RegisterFrom(200000 + ((_n + 1) % Users), 40000);
     }
 
     /// <summary>One registration of <paramref name="number"/> from 127.0.0.1:<paramref name="port"/>.</summary>

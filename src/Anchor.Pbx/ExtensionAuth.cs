@@ -33,12 +33,13 @@ public sealed class ExtensionAuth
     public string? Authenticate(ServerTransaction tx, bool proxy)
     {
         IReadOnlyDictionary<string, Extension> extensions = _config.Current.Extensions;
-        DigestResult r = _auth.Verify(tx.Request, proxy, user => extensions.TryGetValue(user, out Extension? e) ? e.Password : null);
+        Extension? ext = null;
+        DigestResult r = _auth.Verify(tx.Request, proxy, user => extensions.TryGetValue(user, out ext) ? ext.Password : null);
         switch (r.Outcome)
         {
             case DigestOutcome.Authenticated:
                 // The extension's own Number, not the copy parsed from this request: it is what bindings and calls keep.
-                return extensions.TryGetValue(r.Username!, out Extension? ext) ? ext.Number : r.Username;
+                return ext?.Number ?? r.Username;
             case DigestOutcome.Malformed:
                 tx.Respond(400, "Bad Request (" + r.Reason + ")");
                 return null;

@@ -33,9 +33,9 @@ internal sealed class PbxHarness : ISipSender, IDisposable
 
     private readonly DateTimeOffset _start = new(2026, 6, 1, 8, 0, 0, TimeSpan.Zero);
 
-    /// <param name="voicemail">Mailboxes (SQLite in a temporary folder) and message waiting, as the host sets them up.</param>
     public Registrar.Registrar Registrar { get; }
 
+    /// <param name="voicemail">Mailboxes (SQLite in a temporary folder) and message waiting, as the host sets them up.</param>
     public PbxHarness(MediaAnchoring anchoring = MediaAnchoring.Trunk, bool voicemail = false, bool relay = false)
     {
         Clock = new FakeTimeProvider(_start);

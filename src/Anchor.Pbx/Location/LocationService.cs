@@ -315,17 +315,14 @@ public sealed class LocationService : IAsyncDisposable
             {
                 switch (_byAddress.GetValueOrDefault(ep))
                 {
-                    case null:
-                        _byAddress[ep] = b;
-                        break;
-                    case Binding one when one.Aor == b.Aor && one.ContactUri == b.ContactUri:
-                        _byAddress[ep] = b;
-                        break;
-                    case Binding one:
+                    case Binding one when one.Aor != b.Aor || one.ContactUri != b.ContactUri:
                         _byAddress[ep] = new Dictionary<(string, string), Binding> { [(one.Aor, one.ContactUri)] = one, [(b.Aor, b.ContactUri)] = b };
                         break;
                     case Dictionary<(string, string), Binding> many:
                         many[(b.Aor, b.ContactUri)] = b;
+                        break;
+                    default: // none yet, or this binding's older self
+                        _byAddress[ep] = b;
                         break;
                 }
             }

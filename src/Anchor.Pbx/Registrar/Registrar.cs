@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using Anchor.Pbx.Location;
@@ -143,11 +144,8 @@ public sealed class Registrar
 
                 // A refresh keeps the strings and address its binding already holds: the copies parsed from this
                 // request die young instead of the old binding's dying in the oldest generation.
-                var b = existing is null
-                    ? new Binding(aor, uri, now.AddSeconds(expires), callId, cseq, source, c.QValue < 0 ? 1000 : c.QValue, instance, userAgent)
-                    : new Binding(aor, existing.ContactUri, now.AddSeconds(expires), existing.CallId == callId ? existing.CallId : callId, cseq,
-                        existing.Source == source ? existing.Source : source, c.QValue < 0 ? 1000 : c.QValue,
-                        existing.InstanceId == instance ? existing.InstanceId : instance, existing.UserAgent == userAgent ? existing.UserAgent : userAgent);
+                var b = new Binding(aor, existing?.ContactUri ?? uri, now.AddSeconds(expires), Kept(existing?.CallId, callId), cseq,
+                    Kept(existing?.Source, source), c.QValue < 0 ? 1000 : c.QValue, Kept(existing?.InstanceId, instance), Kept(existing?.UserAgent, userAgent));
                 list.Add(b);
                 changes.Add((uri, b));
                 if (existing is null || existing.Source != source)
@@ -181,6 +179,10 @@ public sealed class Registrar
             _location.WhenCommitted(() => moved.ForEach(onMoved));
         }
     }
+
+    /// <summary>The value already held when it equals the new one, else the new one.</summary>
+    [return: NotNullIfNotNull(nameof(fresh))]
+    private static T? Kept<T>(T? held, T? fresh) where T : class => held is not null && held.Equals(fresh) ? held : fresh;
 
     /// <summary>200 listing every current binding with its remaining time (§10.3 step 8).</summary>
     private void RespondOk(ServerTransaction tx, string aor, DateTimeOffset now)
