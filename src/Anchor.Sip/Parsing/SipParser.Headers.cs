@@ -21,6 +21,7 @@ public static partial class SipParser
         int firstVia = -1, from = -1, to = -1, callId = -1, cseq = -1;
         int vias = 0;
         Segment topVia = default;
+        var lines = new LineEnds(s);
         while (true)
         {
             if (pos + 1 >= s.Length)
@@ -40,13 +41,12 @@ public static partial class SipParser
             int lf;
             while (true)
             {
-                int nl = s[search..].IndexOf((byte)'\n');
-                if (nl < 0)
+                lf = lines.Next(search);
+                if (lf < 0)
                 {
                     return error;
                 }
 
-                lf = search + nl;
                 if (lf + 1 < s.Length && s[lf + 1] is (byte)' ' or (byte)'\t')
                 {
                     search = lf + 1;

@@ -7,12 +7,15 @@ public static class Escaping
 {
     public static bool IsValid(ReadOnlySpan<byte> s)
     {
-        for (int i = 0; i < s.Length; i++)
+        for (int i = s.IndexOf((byte)'%'); i >= 0;)
         {
-            if (s[i] == '%' && (i + 2 >= s.Length || !SipChars.IsHex(s[i + 1]) || !SipChars.IsHex(s[i + 2])))
+            if (i + 2 >= s.Length || !SipChars.IsHex(s[i + 1]) || !SipChars.IsHex(s[i + 2]))
             {
                 return false;
             }
+
+            int next = s[(i + 3)..].IndexOf((byte)'%');
+            i = next < 0 ? -1 : i + 3 + next;
         }
 
         return true;

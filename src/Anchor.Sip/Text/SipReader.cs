@@ -92,32 +92,30 @@ internal ref struct SipReader
         }
 
         int i = _pos + 1;
-        while (i < _s.Length)
+        while (true)
         {
-            byte b = _s[i];
-            if (b == '\\')
+            int k = _s[i..].IndexOfAny((byte)'"', (byte)'\\');
+            if (k < 0)
             {
-                // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
-                if (i + 1 >= _s.Length || _s[i + 1] is (byte)'\r' or (byte)'\n')
-                {
-                    return false;
-                }
-
-                i += 2;
-                continue;
+                return false;
             }
 
-            if (b == '"')
+            i += k;
+            if (_s[i] == '"')
             {
                 inner = new Segment(_pos + 1, i - _pos - 1);
                 _pos = i + 1;
                 return true;
             }
 
-            i++;
-        }
+            // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
+            if (i + 1 >= _s.Length || _s[i + 1] is (byte)'\r' or (byte)'\n')
+            {
+                return false;
+            }
 
-        return false;
+            i += 2;
+        }
     }
 
     /// <summary>Reads a generic-param value: token / host / quoted-string. Quotes are kept in the segment.</summary>
