@@ -6,4 +6,10 @@ if (args is ["retained", ..])
     return;
 }
 
+if (args is ["allocated", ..])
+{
+    Anchor.Benchmarks.ServerAllocation.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20000);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Anchor.Benchmarks.ParserBenchmarks).Assembly).Run(args);

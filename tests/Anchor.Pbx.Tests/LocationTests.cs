@@ -137,6 +137,9 @@ public class LocationTests
         Assert.Same(third, pool.Intern(third));
         Assert.NotSame(pool.Intern(new string("Yealink SIP-T46S".AsSpan())), third); // full: returned as it came, not kept
         Assert.Equal(2, pool.Count);
+        Assert.Same(a, pool.InternUtf8("Cisco/SPA504G-7.6.2b"u8)); // from the request's bytes, no string made
+        Assert.Equal("Téléphone 1", pool.InternUtf8("Téléphone 1"u8));
+        Assert.Equal(new string('x', 300), pool.InternUtf8(System.Text.Encoding.ASCII.GetBytes(new string('x', 300))));
     }
 
     [Fact]
@@ -148,9 +151,15 @@ public class LocationTests
         {
             list.Add(B("103", "sip:a@x", exp) with { QValue = 100 });
             list.Add(B("103", "sip:b@x", exp) with { QValue = 900 });
+            list.Add(B("103", "sip:c@x", exp) with { QValue = 100 });
+            list.Add(B("103", "sip:gone@x", DateTimeOffset.UtcNow.AddSeconds(-1)) with { QValue = 1000 });
+            list.Add(B("103", "sip:d@x", exp) with { QValue = 900 });
             return (0, Array.Empty<(string, Binding?)>());
         });
-        Assert.Equal(["sip:b@x", "sip:a@x"], loc.Lookup("103").Select(b => b.ContactUri));
+
+        // Best q first; equal q in the order registered; an expired binding is not offered.
+        Assert.Equal(["sip:b@x", "sip:d@x", "sip:a@x", "sip:c@x"], loc.Lookup("103").Select(b => b.ContactUri));
+        Assert.Empty(loc.Lookup("104"));
     }
 }
 

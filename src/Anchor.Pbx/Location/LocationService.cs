@@ -86,7 +86,41 @@ public sealed class LocationService : IAsyncDisposable
         DateTimeOffset now = _time.GetUtcNow();
         lock (list)
         {
-            return list.Where(b => !b.IsExpired(now)).OrderByDescending(b => b.QValue).ToArray();
+            int live = 0;
+            foreach (Binding b in list)
+            {
+                live += b.IsExpired(now) ? 0 : 1;
+            }
+
+            if (live == 0)
+            {
+                return [];
+            }
+
+            var found = new Binding[live];
+            int n = 0;
+            foreach (Binding b in list)
+            {
+                if (!b.IsExpired(now))
+                {
+                    found[n++] = b;
+                }
+            }
+
+            // Best q first, registration order among equals (a stable insertion sort: an AOR has a few bindings).
+            for (int i = 1; i < found.Length; i++)
+            {
+                Binding b = found[i];
+                int j = i - 1;
+                for (; j >= 0 && found[j].QValue < b.QValue; j--)
+                {
+                    found[j + 1] = found[j];
+                }
+
+                found[j + 1] = b;
+            }
+
+            return found;
         }
     }
 

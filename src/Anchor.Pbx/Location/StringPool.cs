@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text;
 
 namespace Anchor.Pbx.Location;
 
@@ -26,5 +27,18 @@ public sealed class StringPool(int capacity)
         }
 
         return _values.Count < capacity ? _values.GetOrAdd(value, value) : value;
+    }
+
+    /// <summary>The shared string for UTF-8 <paramref name="utf8"/>, made only when the pool does not hold it yet.</summary>
+    public string InternUtf8(ReadOnlySpan<byte> utf8)
+    {
+        Span<char> chars = stackalloc char[256];
+        if (utf8.Length <= chars.Length && Encoding.UTF8.TryGetChars(utf8, chars, out int n)
+            && _values.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars[..n], out string? shared))
+        {
+            return shared;
+        }
+
+        return Intern(Encoding.UTF8.GetString(utf8))!;
     }
 }

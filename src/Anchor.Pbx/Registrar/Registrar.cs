@@ -24,6 +24,7 @@ public sealed class Registrar
 
     /// <summary>An office's phones are a few models: their bindings share one User-Agent string per model.</summary>
     private readonly StringPool _userAgents = new(256);
+    private DateStamp? _date;
 
     public Registrar(PbxOptions options, ExtensionAuth auth, LocationService location, TimeProvider time, ILogger log)
     {
@@ -58,7 +59,7 @@ public sealed class Registrar
 
         string aor = user; // the extension's Number: one string for all its bindings, not one per REGISTER
 
-        var contacts = new List<NameAddress>();
+        var contacts = new List<NameAddress>(1); // a phone sends one Contact; these are large structs
         req.TryGetContacts(contacts); // validated by the parser
         long headerExpires = req.Expires;
         DateTimeOffset now = _time.GetUtcNow();
@@ -99,7 +100,7 @@ public sealed class Registrar
             wanted.Add((c, Math.Min(expires, _options.MaxExpires)));
         }
 
-        string? userAgent = _userAgents.Intern(req.GetHeaderString("User-Agent"));
+        string? userAgent = req.TryGetHeader(HeaderKind.UserAgent, out ReadOnlySpan<byte> ua) ? _userAgents.InternUtf8(ua) : null;
         var fresh = new List<Binding>();
         var moved = new List<Binding>();
         string? failure = _location.Update<string?>(aor, list =>
@@ -109,7 +110,16 @@ public sealed class Registrar
             {
                 string uri = c.Uri.ToString();
                 string? instance = c.TryGetParameter("+sip.instance"u8, out ReadOnlySpan<byte> inst) ? Encoding.UTF8.GetString(inst) : null;
-                Binding? existing = list.Find(b => b.ContactUri == uri);
+                Binding? existing = null;
+                foreach (Binding held in list)
+                {
+                    if (held.ContactUri == uri)
+                    {
+                        existing = held;
+                        break;
+                    }
+                }
+
                 if (existing is not null && existing.CallId == callId && cseq <= existing.CSeq)
                 {
                     // §10.3 step 7: an older or repeated request must not undo a newer one.
@@ -124,10 +134,13 @@ public sealed class Registrar
                 // RFC 5626: the same instance re-registering from a new address replaces its old binding.
                 if (instance is not null)
                 {
-                    foreach (Binding old in list.Where(b => b.InstanceId == instance).ToArray())
+                    for (int i = 0; i < list.Count; i++)
                     {
-                        list.Remove(old);
-                        changes.Add((old.ContactUri, null));
+                        if (list[i].InstanceId == instance)
+                        {
+                            changes.Add((list[i].ContactUri, null));
+                            list.RemoveAt(i--);
+                        }
                     }
                 }
 
@@ -180,6 +193,20 @@ public sealed class Registrar
         }
     }
 
+    /// <summary>The Date header's text (RFC 1123, §20.17), made once a second.</summary>
+    private string DateText(DateTimeOffset now)
+    {
+        long second = now.ToUnixTimeSeconds();
+        if (_date is not { } d || d.Second != second)
+        {
+            _date = d = new DateStamp(second, now.ToString("r", CultureInfo.InvariantCulture));
+        }
+
+        return d.Text;
+    }
+
+    private sealed record DateStamp(long Second, string Text);
+
     /// <summary>The value already held when it equals the new one, else the new one.</summary>
     [return: NotNullIfNotNull(nameof(fresh))]
     private static T? Kept<T>(T? held, T? fresh) where T : class => held is not null && held.Equals(fresh) ? held : fresh;
@@ -193,7 +220,7 @@ public sealed class Registrar
             headers.Add(new("Contact", $"<{b.ContactUri}>;expires={b.RemainingSeconds(now)}"));
         }
 
-        headers.Add(new("Date", now.ToString("r", CultureInfo.InvariantCulture)));
+        headers.Add(new("Date", DateText(now)));
         // Group commit: the 200 leaves once the change is in the store, so a crash cannot forget what the phone was told.
         _location.WhenCommitted(() => tx.Respond(200, "OK", headers));
     }

@@ -38,6 +38,7 @@ public sealed class DigestAuthenticator
     private long _lastStamp;
 
     private readonly Func<SipUri, bool>? _servedUri;
+    private readonly string _quotedRealm;
 
     /// <param name="servedUri">
     /// Whether a digest <c>uri</c> other than the Request-URI still designates this server (its domain or one of its
@@ -48,6 +49,7 @@ public sealed class DigestAuthenticator
     {
         Realm = realm;
         _realm = Encoding.UTF8.GetBytes(realm);
+        _quotedRealm = DigestParameters.Quote(realm);
         _servedUri = servedUri;
         Options = options ?? new DigestOptions();
         _time = time ?? TimeProvider.System;
@@ -62,22 +64,19 @@ public sealed class DigestAuthenticator
 
     public int TrackedNonces => Volatile.Read(ref _useCount);
 
-    /// <summary>The WWW-Authenticate / Proxy-Authenticate values to send, one per algorithm, sharing one nonce.</summary>
-    public IReadOnlyList<string> Challenges(bool stale = false)
+    /// <summary>Headers for a 401 (registrar, UAS) or 407 (proxy) challenge: one per algorithm, sharing one nonce.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ChallengeHeaders(bool proxy, bool stale = false)
     {
+        string name = proxy ? "Proxy-Authenticate" : "WWW-Authenticate";
         string nonce = NewNonce();
-        var list = new List<string>(Options.Algorithms.Count);
+        var list = new List<KeyValuePair<string, string>>(Options.Algorithms.Count);
         foreach (DigestAlgorithm a in Options.Algorithms)
         {
-            list.Add($"Digest realm={DigestParameters.Quote(Realm)}, nonce=\"{nonce}\", algorithm={DigestAlgorithms.Name(a)}, qop=\"auth\"{(stale ? ", stale=true" : "")}");
+            list.Add(new(name, $"Digest realm={_quotedRealm}, nonce=\"{nonce}\", algorithm={DigestAlgorithms.Name(a)}, qop=\"auth\"{(stale ? ", stale=true" : "")}"));
         }
 
         return list;
     }
-
-    /// <summary>Headers for a 401 (registrar, UAS) or 407 (proxy) challenge.</summary>
-    public IEnumerable<KeyValuePair<string, string>> ChallengeHeaders(bool proxy, bool stale = false) =>
-        Challenges(stale).Select(c => new KeyValuePair<string, string>(proxy ? "Proxy-Authenticate" : "WWW-Authenticate", c));
 
     /// <summary>
     /// Verifies the request's credentials for this realm. <paramref name="passwordOf"/> returns the user's password, or null

@@ -15,6 +15,7 @@ public sealed class ServerTransaction : ITimerTarget
     private readonly Lock _lock = new();
     private readonly int[] _generation = new int[5];
     private byte[]? _lastResponse;
+    private string? _toTag;
     private TimeSpan _timerGInterval;
 
     internal ServerTransaction(TransactionLayer layer, string key, SipMessage request, ReceivedFrom from, SipEndPoint responseDestination)
@@ -26,7 +27,6 @@ public sealed class ServerTransaction : ITimerTarget
         ResponseDestination = responseDestination;
         IsInvite = request.Method == SipMethod.Invite;
         State = IsInvite ? ServerTransactionState.Proceeding : ServerTransactionState.Trying;
-        ToTag = SipIds.NewTag();
     }
 
     public string Key { get; }
@@ -43,7 +43,10 @@ public sealed class ServerTransaction : ITimerTarget
     public ServerTransactionState State { get; private set; }
 
     /// <summary>The To tag this element uses when it answers as a UAS (§8.2.6.2); a proxy forwards the downstream tag instead.</summary>
-    public string ToTag { get; }
+    public string ToTag => Volatile.Read(ref _toTag) ?? NewToTag();
+
+    /// <summary>Made on first use (a proxied request never needs one), once even when two threads ask together.</summary>
+    private string NewToTag() => Interlocked.CompareExchange(ref _toTag, SipIds.NewTag(), null) ?? _toTag!;
 
     /// <summary>§8.2.2.2: same From tag, Call-ID and CSeq as a request already being handled, arriving by another path.</summary>
     public bool IsMergedRequest { get; internal set; }
