@@ -257,7 +257,7 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
 
     private void ReportTransportError(object? onError, SipEndPoint destination)
     {
-        _log.LogDebug("Transport error sending to {Destination}", destination);
+        SipLog.TransportError(_log, destination);
         switch (onError)
         {
             case ClientTransaction c:
@@ -280,9 +280,9 @@ public sealed class TransactionLayer : ISipMessageSink, IDisposable
             _mergeIds.TryRemove(new KeyValuePair<string, string>(MergeId(tx.Request), tx.Key));
         }
 
-        if (ackTimeout)
+        if (ackTimeout && _log.IsEnabled(LogLevel.Debug))
         {
-            _log.LogDebug("No ACK for the final response to {CallId}", tx.Request.CallIdString);
+            SipLog.NoAck(_log, tx.Request.CallIdString);
         }
     }
 

@@ -279,13 +279,13 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
                 if (r.CanRespond && r.Message!.Method != SipMethod.Ack)
                 {
                     // §21.4.1 / RFC 4475: a 400 with the reason; sent back to the source (never to an unparsed Via).
-                    _log.LogDebug("Malformed request from {Remote}: {Reason}", from.Remote, r.ErrorReason);
+                    SipLog.MalformedRequest(_log, from.Remote, r.ErrorReason);
                     byte[] resp = SipResponseBuilder.Build(r.Message, r.ErrorStatus, ReasonFor(r), from, SipIds.NewTag(), server: _options.ServerHeader);
                     _ = SendAsync(resp, new SipEndPoint(from.Transport, from.Remote)).AsTask();
                 }
                 else
                 {
-                    _log.LogDebug("Dropped malformed message from {Remote}: {Reason}", from.Remote, r.ErrorReason);
+                    SipLog.DroppedMalformed(_log, from.Remote, r.ErrorReason);
                 }
 
                 return;

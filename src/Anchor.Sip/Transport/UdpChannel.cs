@@ -52,7 +52,7 @@ internal sealed partial class UdpChannel : IDisposable
         }
         catch (SocketException e)
         {
-            _log.LogDebug("UDP send to {Remote} failed: {Error}", to, e.SocketErrorCode);
+            SipLog.UdpSendFailed(_log, to, e.SocketErrorCode);
             return false;
         }
         catch (ObjectDisposedException)

@@ -31,7 +31,11 @@ public sealed class OptionsUas : ITransactionUser
             : RequestChecks.CheckUas(request, _caps);
         if (failure is not null)
         {
-            _log.LogDebug("{Method} refused: {Status} {Reason}", SafeMethod(request), failure.Status, failure.Reason);
+            if (_log.IsEnabled(LogLevel.Debug))
+            {
+                SipLog.Refused(_log, SafeMethod(request), failure.Status, failure.Reason);
+            }
+
             transaction.Respond(failure.Status, failure.Reason, failure.Headers);
             return;
         }
@@ -53,7 +57,7 @@ public sealed class OptionsUas : ITransactionUser
     public void OnCancel(ServerTransaction invite, SipMessage cancel) => invite.Respond(487, "Request Terminated");
 
     public void OnStrayResponse(SipMessage response, ReceivedFrom from) =>
-        _log.LogDebug("Dropped a response nobody asked for from {Remote}", from.Remote);
+        SipLog.StrayResponse(_log, from.Remote);
 
     private static string SafeMethod(SipMessage m) => System.Text.Encoding.ASCII.GetString(m.MethodBytes);
 }
