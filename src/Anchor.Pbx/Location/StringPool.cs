@@ -21,12 +21,7 @@ public sealed class StringPool(int capacity)
             return null;
         }
 
-        if (_values.TryGetValue(value, out string? shared))
-        {
-            return shared;
-        }
-
-        return _values.Count < capacity ? _values.GetOrAdd(value, value) : value;
+        return _values.TryGetValue(value, out string? shared) ? shared : Keep(value);
     }
 
     /// <summary>The shared string for UTF-8 <paramref name="utf8"/>, made only when the pool does not hold it yet.</summary>
@@ -39,6 +34,9 @@ public sealed class StringPool(int capacity)
             return shared;
         }
 
-        return Intern(Encoding.UTF8.GetString(utf8))!;
+        return Keep(Encoding.UTF8.GetString(utf8));
     }
+
+    /// <summary>A value the pool did not hold: kept while there is room, else returned as it came.</summary>
+    private string Keep(string value) => _values.Count < capacity ? _values.GetOrAdd(value, value) : value;
 }

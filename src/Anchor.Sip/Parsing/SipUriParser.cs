@@ -27,8 +27,8 @@ internal static class SipUriParser
         }
 
         ReadOnlySpan<byte> schemeText = s[..colon];
+        // "sip" by hand (the common case; scheme bytes are letters, digits and "+-.", which | 0x20 folds only between cases).
         UriScheme scheme = colon == 3 && (s[0] | 0x20) == 's' && (s[1] | 0x20) == 'i' && (s[2] | 0x20) == 'p' ? UriScheme.Sip
-            : System.Text.Ascii.EqualsIgnoreCase(schemeText, "sip"u8) ? UriScheme.Sip
             : System.Text.Ascii.EqualsIgnoreCase(schemeText, "sips"u8) ? UriScheme.Sips
             : System.Text.Ascii.EqualsIgnoreCase(schemeText, "tel"u8) ? UriScheme.Tel
             : UriScheme.Other;
