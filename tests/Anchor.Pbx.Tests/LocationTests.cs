@@ -204,6 +204,96 @@ public class LocationDurabilityTests
         await loc.DisposeAsync();
     }
 
+    [Fact]
+    public async Task A_burst_of_changes_is_committed_in_fewer_transactions_and_every_change_is_kept()
+    {
+        var store = new CountingStore();
+        var loc = new LocationService(store, TimeProvider.System);
+        await Commit(loc, "998"); // the writer running (and compiled) before the burst
+        await Task.Delay(50);
+        const int Changes = 200;
+        int pending = Changes;
+        var allCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // From a thread of its own, as the UDP receive thread makes them (a spinning test on a pool thread starves the
+        // writer of a worker).
+        var burst = new Thread(() =>
+        {
+            for (int i = 0; i < Changes; i++)
+            {
+                // One change every ~0.2 ms, as a few thousand REGISTERs a second make: the instant store commits each one
+                // long before the next comes unless the writer gathers them.
+                var b = new Binding($"{1000 + i}", $"sip:{1000 + i}@192.0.2.1", DateTimeOffset.UtcNow.AddHours(1), "c", 1, Source, 1000, null, null);
+                loc.Update<int>(b.Aor, list =>
+                {
+                    list.Add(b);
+                    return (0, new (string, Binding?)[] { (b.ContactUri, b) });
+                });
+                loc.WhenCommitted(() =>
+                {
+                    if (Interlocked.Decrement(ref pending) == 0)
+                    {
+                        allCommitted.TrySetResult();
+                    }
+                });
+                long until = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency / 5000;
+                while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+                {
+                    Thread.SpinWait(20);
+                }
+            }
+        });
+        burst.Start();
+
+        await allCommitted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(Changes + 1, store.Changes);
+        Assert.True(store.Batches - 1 < Changes / 2, $"{store.Batches - 1} transactions for {Changes} changes");
+
+        // After a quiet spell a lone change is a transaction of its own.
+        await Task.Delay(50);
+        int before = store.Batches;
+        await Commit(loc, "999");
+        Assert.Equal(before + 1, store.Batches);
+        Assert.Equal(Changes + 2, store.Changes);
+        await loc.DisposeAsync();
+    }
+
+    private static async Task Commit(LocationService loc, string aor)
+    {
+        var b = new Binding(aor, $"sip:{aor}@192.0.2.1", DateTimeOffset.UtcNow.AddHours(1), "c", 1, Source, 1000, null, null);
+        loc.Update<int>(aor, list =>
+        {
+            list.Add(b);
+            return (0, new (string, Binding?)[] { (b.ContactUri, b) });
+        });
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        loc.WhenCommitted(() => done.TrySetResult());
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    private sealed class CountingStore : ILocationStore
+    {
+        private int _batches;
+        private int _changes;
+
+        public int Batches => Volatile.Read(ref _batches);
+
+        public int Changes => Volatile.Read(ref _changes);
+
+        public IReadOnlyList<Binding> LoadAll() => [];
+
+        public void Apply(IReadOnlyList<(string Aor, string ContactUri, Binding? Binding)> changes)
+        {
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _changes, changes.Count);
+        }
+
+        public int PurgeExpired(DateTimeOffset now) => 0;
+
+        public void Dispose()
+        {
+        }
+    }
+
     private sealed class SlowStore : ILocationStore
     {
         public ManualResetEventSlim Release { get; } = new();
