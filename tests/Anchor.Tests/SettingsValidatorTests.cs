@@ -108,4 +108,17 @@ public class SettingsValidatorTests
         DemoSetup.Apply(other);
         Assert.NotEqual(first.Extensions[0].Password, other.Extensions[0].Password); // nothing works across installs
     }
+
+    [Fact]
+    public void A_demo_password_file_that_does_not_parse_stops_start_up_naming_it_and_is_left_alone()
+    {
+        string dir = Directory.CreateTempSubdirectory("anchor-demo-").FullName;
+        string file = Path.Combine(dir, "demo-extensions.json");
+        File.WriteAllText(file, "{\"101\": \"half-writ");
+        var settings = new AnchorSettings { Storage = new StorageSettings { ConnectionString = $"Data Source={Path.Combine(dir, "a.db")}" } };
+        var e = Assert.Throws<InvalidOperationException>(() => DemoSetup.Apply(settings));
+        Assert.Contains(file, e.Message, StringComparison.Ordinal);
+        Assert.Equal("{\"101\": \"half-writ", File.ReadAllText(file)); // not replaced by new passwords
+        Assert.False(File.Exists(file + ".tmp"));
+    }
 }

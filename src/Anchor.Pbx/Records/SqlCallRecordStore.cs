@@ -13,7 +13,6 @@ public sealed class SqlCallRecordStore : ICallRecordStore
     private const string Columns =
         "id, start_ms, answer_ms, end_ms, from_user, to_user, dialed, direction, trunk, answered_by, end_reason, sip_status, hung_up_by, media, dialogs";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly string[] Names = ["@id", "@s", "@a", "@e", "@f", "@t", "@d", "@dir", "@tr", "@ab", "@er", "@st", "@hu", "@m", "@dl"];
     private readonly DbConnection _db;
     private readonly Lock _lock = new();
@@ -50,7 +49,7 @@ public sealed class SqlCallRecordStore : ICallRecordStore
                 [
                     r.Id, r.Start.ToUnixTimeMilliseconds(), r.Answer?.ToUnixTimeMilliseconds(), r.End.ToUnixTimeMilliseconds(), r.From, r.To,
                     r.Dialed, r.Direction.ToString(), r.Trunk, r.AnsweredBy, r.EndReason.ToString(), (long)r.SipStatus, r.HungUpBy,
-                    JsonSerializer.Serialize(r.Media, Json), JsonSerializer.Serialize(r.Dialogs, Json),
+                    JsonSerializer.Serialize(r.Media, RecordJson.Default.IReadOnlyListLegMedia), JsonSerializer.Serialize(r.Dialogs, RecordJson.Default.IReadOnlyListString),
                 ];
                 for (int i = 0; i < values.Length; i++)
                 {
@@ -135,8 +134,8 @@ public sealed class SqlCallRecordStore : ICallRecordStore
                     EndReason = Enum.TryParse(r.GetString(10), out EndReason reason) ? reason : EndReason.None,
                     SipStatus = (int)r.GetInt64(11),
                     HungUpBy = r.GetString(12),
-                    Media = JsonSerializer.Deserialize<List<LegMedia>>(r.GetString(13), Json) ?? [],
-                    Dialogs = JsonSerializer.Deserialize<List<string>>(r.GetString(14), Json) ?? [],
+                    Media = JsonSerializer.Deserialize(r.GetString(13), RecordJson.Default.ListLegMedia) ?? [],
+                    Dialogs = JsonSerializer.Deserialize(r.GetString(14), RecordJson.Default.ListString) ?? [],
                 });
             }
 

@@ -24,17 +24,20 @@ public static class DemoSetup
         Dictionary<string, string>? passwords = null;
         if (File.Exists(file))
         {
-            passwords = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(file));
+            try
+            {
+                passwords = JsonSerializer.Deserialize(File.ReadAllText(file), FileJson.Default.DictionaryStringString);
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidOperationException($"{file} is not valid JSON ({e.Message}); restore it from a backup or delete it to make new demo passwords", e);
+            }
         }
 
         if (passwords is null || Numbers.Any(n => !passwords.ContainsKey(n)))
         {
             passwords = Numbers.ToDictionary(n => n, _ => NewPassword());
-            File.WriteAllText(file, JsonSerializer.Serialize(passwords));
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
+            Write(file, passwords);
 
             announce = "Demo extensions created (shown this once; stored in " + file + "):\n"
                 + string.Join("\n", Numbers.Select((n, i) => $"  {n} ({Names[i]})  password {passwords[n]}"))
@@ -43,6 +46,28 @@ public static class DemoSetup
 
         settings.Extensions = Numbers.Select((n, i) => new ExtensionSettings { Number = n, Name = Names[i], Password = passwords[n] }).ToList();
         return announce;
+    }
+
+    /// <summary>
+    /// Writes the passwords to a temporary file readable by the owner only from its creation, flushed to disk, then
+    /// renamed over <paramref name="file"/>: a crash leaves the old file or the new one, never half of one.
+    /// </summary>
+    private static void Write(string file, Dictionary<string, string> passwords)
+    {
+        string temp = file + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temp, options))
+        {
+            JsonSerializer.Serialize(stream, passwords, FileJson.Default.DictionaryStringString);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, file, overwrite: true);
     }
 
     /// <summary>A random 16-character password without look-alike characters (for an extension).</summary>

@@ -35,7 +35,7 @@ public sealed class SecretStore
         {
             try
             {
-                values = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(file)) ?? values;
+                values = JsonSerializer.Deserialize(File.ReadAllText(file), FileJson.Default.DictionaryStringString) ?? values;
             }
             catch (JsonException e)
             {
@@ -141,7 +141,7 @@ public sealed class SecretStore
                 File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             }
 
-            JsonSerializer.Serialize(stream, _values);
+            JsonSerializer.Serialize(stream, _values, FileJson.Default.DictionaryStringString);
             stream.Flush(flushToDisk: true);
         }
 

@@ -11,6 +11,8 @@ public sealed class CallRecordStoreTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("anchor-cdr-").FullName;
 
+    private static readonly System.Text.Json.JsonSerializerOptions Web = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     private string Db => $"Data Source={Path.Combine(_dir, "a.db")};Pooling=False";
 
     private static CallRecord Record(string id, DateTimeOffset start, string from, string to, CallDirection dir, bool answered = true) => new()
@@ -29,6 +31,39 @@ public sealed class CallRecordStoreTests : IDisposable
         HungUpBy = answered ? "caller" : "callee",
         Media = [new LegMedia("101", "127.0.0.1:4000", "127.0.0.1:4002", 1500, 1490, 3, 1.5)],
     };
+
+    [Fact]
+    public void Media_and_dialogs_are_stored_as_web_json_and_read_back_whole()
+    {
+        var t0 = new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero);
+        var media = new LegMedia("itsp", "203.0.113.5:30000", null, 1500, 1490, 3, 1.5, Rejected: 7, FirstAudioSeconds: -0.4, Timeline: [250, 250, 0]);
+        CallRecord written = Record("m", t0, "101", "14085551212", CallDirection.Outbound) with { Media = [media], Dialogs = ["d1;a;b", "d2;c;d"] };
+        using (var store = new SqlCallRecordStore(Db))
+        {
+            store.Append([written]);
+        }
+
+        // The columns' text is what the web defaults of System.Text.Json make of the same values (as rows of earlier
+        // versions were written): older rows read the same way.
+        using (var db = new SqliteConnection(Db))
+        {
+            db.Open();
+            using SqliteCommand q = db.CreateCommand();
+            q.CommandText = "SELECT media, dialogs FROM cdr WHERE id = 'm'";
+            using SqliteDataReader r = q.ExecuteReader();
+            Assert.True(r.Read());
+            Assert.Equal(System.Text.Json.JsonSerializer.Serialize<IReadOnlyList<LegMedia>>([media], Web), r.GetString(0));
+            Assert.Contains("\"firstAudioSeconds\":-0.4", r.GetString(0), StringComparison.Ordinal);
+            Assert.Equal("[\"d1;a;b\",\"d2;c;d\"]", r.GetString(1));
+        }
+
+        using var again = new SqlCallRecordStore(Db);
+        CallRecord read = Assert.Single(again.Query(new CallRecordQuery()).Records);
+        LegMedia m = Assert.Single(read.Media);
+        Assert.Equal(media with { Timeline = null }, m with { Timeline = null });
+        Assert.Equal([250, 250, 0], m.Timeline ?? []);
+        Assert.Equal(["d1;a;b", "d2;c;d"], read.Dialogs);
+    }
 
     [Fact]
     public void Records_come_back_filtered_newest_first_and_paged()
